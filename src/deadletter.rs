@@ -1,0 +1,217 @@
+//! Dead-letter blobs: the entries of an invocation that Coralogix did not accept in time,
+//! parked in Blob Storage through the function's `deadletter` output binding, so the partition
+//! can move on without losing them. `replay` ships a downloaded blob later.
+//!
+//! A blob is gzip-compressed JSON:
+//!
+//! ```json
+//! {"kind": "entra-coralogix/dead-letter", "version": 1, "createdAt": "…", "reason": "…",
+//!  "invocationId": "…", "eventHub": {"namespace": "…", "eventHub": "…", "consumerGroup": "…",
+//!  "partitionId": "0"}, "firstSequenceNumber": 10, "lastSequenceNumber": 109,
+//!  "events": [{"sequenceNumber": 10, "offset": "…", "enqueuedTime": "…"}, …],
+//!  "entryCount": 1234, "entries": [ …the Coralogix entries, exactly as they would be sent… ]}
+//! ```
+//!
+//! The host's output binding rule (functions-host-protocol.md 2.4): a string value that is
+//! valid base64 is decoded to bytes. The handler therefore always sends the blob base64-encoded,
+//! so the bytes written are exactly the gzip stream.
+
+use std::io::{Read, Write};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use chrono::Utc;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::coralogix::Failed;
+use crate::host::{EventMeta, Partition};
+
+pub const KIND: &str = "entra-coralogix/dead-letter";
+pub const VERSION: u32 = 1;
+/// The output binding's name in `EventHubTrigger/function.json`.
+pub const OUTPUT_BINDING: &str = "deadletter";
+
+/// What a dead-letter blob records besides the entries.
+#[derive(Debug)]
+pub struct Parcel<'a> {
+    pub reason: &'a str,
+    pub invocation_id: Option<&'a str>,
+    pub partition: &'a Partition,
+    pub events: &'a [EventMeta],
+    pub failed: &'a [Failed],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Header<'a> {
+    kind: &'a str,
+    version: u32,
+    created_at: String,
+    reason: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invocation_id: Option<&'a str>,
+    event_hub: &'a Partition,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_sequence_number: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_sequence_number: Option<i64>,
+    events: &'a [EventMeta],
+    entry_count: usize,
+}
+
+impl Parcel<'_> {
+    /// The blob's bytes (gzip).
+    pub fn encode(&self) -> Vec<u8> {
+        let sequence = self.events.iter().filter_map(|e| e.sequence_number);
+        let header = Header {
+            kind: KIND,
+            version: VERSION,
+            created_at: Utc::now().to_rfc3339(),
+            reason: self.reason,
+            invocation_id: self.invocation_id,
+            event_hub: self.partition,
+            first_sequence_number: sequence.clone().min(),
+            last_sequence_number: sequence.max(),
+            events: self.events,
+            entry_count: self.failed.iter().map(|f| f.request.len()).sum(),
+        };
+        let mut head = serde_json::to_vec(&header).expect("a header always serializes");
+        head.pop(); // the closing brace; the entries follow
+        let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let mut write = || -> std::io::Result<()> {
+            gz.write_all(&head)?;
+            gz.write_all(b",\"entries\":[")?;
+            let mut first = true;
+            for entry in self.failed.iter().flat_map(|f| f.request.entries()) {
+                if !first {
+                    gz.write_all(b",")?;
+                }
+                first = false;
+                gz.write_all(entry)?;
+            }
+            gz.write_all(b"]}")
+        };
+        write().expect("writing to a Vec cannot fail");
+        gz.finish().expect("writing to a Vec cannot fail")
+    }
+
+    /// The value for `Outputs.deadletter`.
+    pub fn encode_for_output(&self) -> String {
+        BASE64.encode(self.encode())
+    }
+}
+
+#[derive(Deserialize)]
+struct Blob<'a> {
+    kind: Option<String>,
+    version: Option<u32>,
+    #[serde(borrow, default)]
+    entries: Vec<&'a RawValue>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("not a dead-letter blob")]
+    NotDeadLetter,
+    #[error("dead-letter blob version {0} is newer than this handler reads ({VERSION})")]
+    Version(u32),
+    #[error("the dead-letter blob is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// The entries of a dead-letter blob's JSON (already decompressed).
+pub fn entries(json: &[u8]) -> Result<Vec<&RawValue>, BlobError> {
+    let blob: Blob = serde_json::from_slice(json)?;
+    if blob.kind.as_deref() != Some(KIND) {
+        return Err(BlobError::NotDeadLetter);
+    }
+    match blob.version {
+        Some(v) if v > VERSION => Err(BlobError::Version(v)),
+        _ => Ok(blob.entries),
+    }
+}
+
+/// A quick test on decompressed JSON, before parsing it in full.
+pub fn looks_like_dead_letter(json: &[u8]) -> bool {
+    let head = &json[..json.len().min(128)];
+    head.windows(KIND.len()).any(|w| w == KIND.as_bytes())
+}
+
+/// Decompresses gzip data (by its magic number); other data is returned unchanged.
+pub fn gunzip_if_needed(data: Vec<u8>) -> std::io::Result<Vec<u8>> {
+    if data.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::with_capacity(data.len() * 4);
+        GzDecoder::new(&data[..]).read_to_end(&mut out)?;
+        Ok(out)
+    } else {
+        Ok(data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coralogix::Request;
+
+    #[test]
+    fn round_trip() {
+        let failed = vec![
+            Failed {
+                request: Request::from_entries([&br#"{"a":1}"#[..], br#"{"a":2}"#]),
+                reason: "x".into(),
+            },
+            Failed {
+                request: Request::from_entries([&br#"{"a":3}"#[..]]),
+                reason: "y".into(),
+            },
+        ];
+        let partition = Partition {
+            partition_id: Some("4".into()),
+            ..Partition::default()
+        };
+        let events = vec![
+            EventMeta {
+                sequence_number: Some(12),
+                ..EventMeta::default()
+            },
+            EventMeta {
+                sequence_number: Some(11),
+                ..EventMeta::default()
+            },
+        ];
+        let parcel = Parcel {
+            reason: "Coralogix down",
+            invocation_id: Some("inv-1"),
+            partition: &partition,
+            events: &events,
+            failed: &failed,
+        };
+        let blob = gunzip_if_needed(BASE64.decode(parcel.encode_for_output()).unwrap()).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&blob).unwrap();
+        assert_eq!(v["kind"], KIND);
+        assert_eq!(v["reason"], "Coralogix down");
+        assert_eq!(v["eventHub"]["partitionId"], "4");
+        assert_eq!(v["firstSequenceNumber"], 11);
+        assert_eq!(v["lastSequenceNumber"], 12);
+        assert_eq!(v["entryCount"], 3);
+        assert!(looks_like_dead_letter(&blob));
+        let e: Vec<String> = entries(&blob)
+            .unwrap()
+            .iter()
+            .map(|r| r.get().to_owned())
+            .collect();
+        assert_eq!(e, [r#"{"a":1}"#, r#"{"a":2}"#, r#"{"a":3}"#]);
+    }
+
+    #[test]
+    fn other_json_is_not_a_dead_letter() {
+        assert!(matches!(
+            entries(br#"{"records":[]}"#),
+            Err(BlobError::NotDeadLetter)
+        ));
+        assert!(!looks_like_dead_letter(br#"{"records":[]}"#));
+    }
+}

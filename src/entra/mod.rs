@@ -1,0 +1,390 @@
+//! What an Entra record means: its category, event time, severity, tenant and identity.
+//!
+//! The mapping (documented in the README, "What each entry carries"):
+//! - category: `category` (or `Category`), matched case-insensitively against the known Entra
+//!   categories and written in their canonical case; unknown categories pass through verbatim.
+//! - time: `time`, then `properties.createdDateTime`, then `properties.activityDateTime`, then a
+//!   top-level `CreatedDateTime`; the caller falls back to the event's enqueued time.
+//! - severity: `Level`/`level` as an ETW number (1 Critical … 5 Verbose) or a name, mapped to
+//!   Coralogix's 1–6 scale; a failed sign-in, audit or provisioning record is at least Warning.
+//! - tenant: `tenantId`, then `/tenants/<id>/` in `resourceId`, then `properties.tenantId`.
+//! - id: `properties.id` (or `properties.requestId`), the record's own identity.
+
+mod fields;
+pub mod time;
+
+use std::borrow::Cow;
+
+use fields::Scalar;
+pub use time::Timestamp;
+
+/// Every category an Entra diagnostic setting can send (entra-logs.md section 1).
+pub const CATEGORIES: &[&str] = &[
+    "AuditLogs",
+    "SignInLogs",
+    "NonInteractiveUserSignInLogs",
+    "ServicePrincipalSignInLogs",
+    "ManagedIdentitySignInLogs",
+    "ProvisioningLogs",
+    "ADFSSignInLogs",
+    "RiskyUsers",
+    "UserRiskEvents",
+    "RiskyServicePrincipals",
+    "ServicePrincipalRiskEvents",
+    "RiskyAgents",
+    "AgentRiskEvents",
+    "MicrosoftGraphActivityLogs",
+    "NetworkAccessTrafficLogs",
+    "EnrichedOffice365AuditLogs",
+    "RemoteNetworkHealthLogs",
+    "NetworkAccessAlerts",
+    "NetworkAccessConnectionEvents",
+    "NetworkAccessGenerativeAIInsights",
+    "MicrosoftServicePrincipalSignInLogs",
+    "AzureADGraphActivityLogs",
+    "GraphNotificationsActivityLogs",
+    "CustomSecurityAttributeAuditLogs",
+    "B2CRequestLogs",
+];
+
+/// The pseudo-category of a JSON record that has no category.
+pub const UNCATEGORIZED: &str = "Uncategorized";
+/// The pseudo-category of an event body that is not JSON.
+pub const UNPARSED: &str = "Unparsed";
+
+/// Coralogix severities (REST API docs: 1 Debug, 2 Verbose, 3 Info, 4 Warn, 5 Error, 6 Critical).
+pub mod severity {
+    pub const DEBUG: u8 = 1;
+    pub const VERBOSE: u8 = 2;
+    pub const INFO: u8 = 3;
+    pub const WARNING: u8 = 4;
+    pub const ERROR: u8 = 5;
+    pub const CRITICAL: u8 = 6;
+}
+
+/// Whether the record reports a success, a failure, or neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
+    Unknown,
+}
+
+/// What a record means, as far as shipping it is concerned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meaning<'a> {
+    /// Canonical category, or the record's own text for an unknown one.
+    pub category: Option<Cow<'a, str>>,
+    pub time: Option<Timestamp>,
+    pub severity: u8,
+    pub tenant: Option<Cow<'a, str>>,
+    pub id: Option<Cow<'a, str>>,
+    pub outcome: Outcome,
+}
+
+/// Reads a record (the JSON text of one record) and says what it means.
+pub fn describe(json: &str) -> Meaning<'_> {
+    let top = fields::read(json);
+    let category = category(top.category.into_str().or(top.category_pascal.into_str()));
+    let props = top.properties;
+    let time = [
+        &top.time,
+        &props.created_date_time,
+        &props.activity_date_time,
+        &top.created_date_time,
+    ]
+    .into_iter()
+    .find_map(|s| s.as_str().and_then(time::parse));
+    let outcome = outcome(
+        category.as_deref(),
+        &top.result_type,
+        &props.result,
+        &props.error_code,
+        &props.provisioning_status,
+    );
+    let level = level(&top.level_pascal)
+        .or_else(|| level(&top.level))
+        .unwrap_or(severity::INFO);
+    let severity = match outcome {
+        Outcome::Failure => level.max(severity::WARNING),
+        _ => level,
+    };
+    let tenant = top
+        .tenant_id
+        .into_str()
+        .or(top.tenant_id_pascal.into_str())
+        .or_else(|| {
+            top.resource_id
+                .as_str()
+                .and_then(tenant_from_resource_id)
+                .map(Cow::Owned)
+        })
+        .or(props.tenant_id.into_str())
+        .map(lowercase);
+    let id = props.id.into_str().or(props.request_id.into_str());
+    Meaning {
+        category,
+        time,
+        severity,
+        tenant,
+        id,
+        outcome,
+    }
+}
+
+/// The canonical spelling of a known category; unknown ones unchanged.
+pub fn category(raw: Option<Cow<'_, str>>) -> Option<Cow<'_, str>> {
+    let raw = raw?;
+    let trimmed = raw.trim();
+    if let Some(known) = CATEGORIES.iter().find(|c| c.eq_ignore_ascii_case(trimmed)) {
+        return Some(Cow::Borrowed(known));
+    }
+    Some(raw)
+}
+
+/// `Level` as a number (ETW: 1 Critical, 2 Error, 3 Warning, 4 Informational, 5 Verbose), a
+/// numeric string, or a name.
+fn level(value: &Scalar) -> Option<u8> {
+    if let Some(n) = value.as_i64() {
+        return match n {
+            1 => Some(severity::CRITICAL),
+            2 => Some(severity::ERROR),
+            3 => Some(severity::WARNING),
+            0 | 4 => Some(severity::INFO),
+            5 => Some(severity::VERBOSE),
+            _ => None,
+        };
+    }
+    let name = value.as_str()?.trim();
+    let is = |n: &str| name.eq_ignore_ascii_case(n);
+    if is("Critical") || is("Fatal") {
+        Some(severity::CRITICAL)
+    } else if is("Error") {
+        Some(severity::ERROR)
+    } else if is("Warning") || is("Warn") {
+        Some(severity::WARNING)
+    } else if is("Informational") || is("Information") || is("Info") {
+        Some(severity::INFO)
+    } else if is("Verbose") || is("Trace") {
+        Some(severity::VERBOSE)
+    } else if is("Debug") {
+        Some(severity::DEBUG)
+    } else {
+        None
+    }
+}
+
+fn is_signin(category: &str) -> bool {
+    category.len() >= 10 && category[category.len() - 10..].eq_ignore_ascii_case("SignInLogs")
+}
+
+fn outcome(
+    category: Option<&str>,
+    result_type: &Scalar,
+    result: &Scalar,
+    error_code: &Scalar,
+    provisioning_status: &Scalar,
+) -> Outcome {
+    let word = |s: &Scalar| -> Outcome {
+        match s.as_str().map(str::trim) {
+            Some(w) if w.eq_ignore_ascii_case("success") => Outcome::Success,
+            Some(w) if w.eq_ignore_ascii_case("failure") || w.eq_ignore_ascii_case("failed") => {
+                Outcome::Failure
+            }
+            _ => Outcome::Unknown,
+        }
+    };
+    let code = |s: &Scalar| match s.as_i64() {
+        Some(0) => Outcome::Success,
+        Some(_) => Outcome::Failure,
+        None => Outcome::Unknown,
+    };
+    let first = |a: Outcome, b: Outcome| if a == Outcome::Unknown { b } else { a };
+    match category {
+        // Sign-ins: resultType "0" is success, an AADSTS code is a failure.
+        Some(c) if is_signin(c) => first(code(result_type), code(error_code)),
+        // Audit: properties.result ("success"/"failure", 0 in an old sample).
+        Some(c) if c.eq_ignore_ascii_case("AuditLogs") || c.eq_ignore_ascii_case("Audit") => {
+            first(first(word(result), code(result)), word(result_type))
+        }
+        // Provisioning: resultType Success/Failure/Skipped, provisioningStatusInfo.status.
+        Some(c) if c.eq_ignore_ascii_case("ProvisioningLogs") => {
+            first(word(result_type), word(provisioning_status))
+        }
+        _ => word(result_type),
+    }
+}
+
+/// `/tenants/<id>/providers/...` in any casing → `<id>`.
+pub fn tenant_from_resource_id(resource_id: &str) -> Option<String> {
+    const PREFIX: &str = "/tenants/";
+    let lower = resource_id.to_ascii_lowercase();
+    let start = lower.find(PREFIX)? + PREFIX.len();
+    let rest = &resource_id[start..];
+    let id = rest.split('/').next()?.trim();
+    (!id.is_empty()).then(|| id.to_owned())
+}
+
+fn lowercase(s: Cow<'_, str>) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn meaning(v: serde_json::Value) -> Meaning<'static> {
+        let text: &'static str = Box::leak(v.to_string().into_boxed_str());
+        describe(text)
+    }
+
+    #[test]
+    fn every_category_is_canonical_in_any_case() {
+        for c in CATEGORIES {
+            for variant in [
+                c.to_string(),
+                c.to_ascii_lowercase(),
+                c.to_ascii_uppercase(),
+            ] {
+                let m = meaning(json!({ "category": variant }));
+                assert_eq!(m.category.as_deref(), Some(*c));
+            }
+        }
+        assert_eq!(
+            meaning(json!({"Category": "signinlogs"}))
+                .category
+                .as_deref(),
+            Some("SignInLogs")
+        );
+        assert_eq!(
+            meaning(json!({"category": "SomethingNew"}))
+                .category
+                .as_deref(),
+            Some("SomethingNew")
+        );
+        assert_eq!(meaning(json!({"category": ""})).category, None);
+        assert_eq!(meaning(json!({"x": 1})).category, None);
+    }
+
+    #[test]
+    fn level_forms() {
+        let sev =
+            |l: serde_json::Value| meaning(json!({"category": "AuditLogs", "Level": l})).severity;
+        assert_eq!(sev(json!(4)), severity::INFO);
+        assert_eq!(sev(json!("4")), severity::INFO);
+        assert_eq!(sev(json!(1)), severity::CRITICAL);
+        assert_eq!(sev(json!(2)), severity::ERROR);
+        assert_eq!(sev(json!("3")), severity::WARNING);
+        assert_eq!(sev(json!(5)), severity::VERBOSE);
+        assert_eq!(sev(json!("Critical")), severity::CRITICAL);
+        assert_eq!(sev(json!("Error")), severity::ERROR);
+        assert_eq!(sev(json!("Warning")), severity::WARNING);
+        assert_eq!(sev(json!("Informational")), severity::INFO);
+        assert_eq!(sev(json!("verbose")), severity::VERBOSE);
+        assert_eq!(sev(json!(null)), severity::INFO);
+        assert_eq!(sev(json!("weird")), severity::INFO);
+        // lower-case key, as in audit and ADFS records
+        assert_eq!(meaning(json!({"level": "Error"})).severity, severity::ERROR);
+        assert_eq!(meaning(json!({})).severity, severity::INFO);
+    }
+
+    #[test]
+    fn failed_signin_is_at_least_warning() {
+        let m = meaning(json!({"category": "SignInLogs", "resultType": "50140", "Level": 4}));
+        assert_eq!(
+            (m.outcome, m.severity),
+            (Outcome::Failure, severity::WARNING)
+        );
+        let m = meaning(json!({"category": "SignInLogs", "resultType": "0", "Level": 4}));
+        assert_eq!((m.outcome, m.severity), (Outcome::Success, severity::INFO));
+        let m = meaning(json!({"category": "NonInteractiveUserSignInLogs",
+            "properties": {"status": {"errorCode": 7000222}}}));
+        assert_eq!(
+            (m.outcome, m.severity),
+            (Outcome::Failure, severity::WARNING)
+        );
+        // An error level stays an error.
+        let m = meaning(json!({"category": "SignInLogs", "resultType": "50140", "Level": 2}));
+        assert_eq!(m.severity, severity::ERROR);
+    }
+
+    #[test]
+    fn failed_audit_and_provisioning_are_at_least_warning() {
+        let m = meaning(json!({"category": "AuditLogs", "level": "Informational",
+            "properties": {"result": "failure"}}));
+        assert_eq!(
+            (m.outcome, m.severity),
+            (Outcome::Failure, severity::WARNING)
+        );
+        let m = meaning(json!({"category": "AuditLogs", "properties": {"result": "success"}}));
+        assert_eq!((m.outcome, m.severity), (Outcome::Success, severity::INFO));
+        let m = meaning(json!({"category": "AuditLogs", "properties": {"result": 0}}));
+        assert_eq!(m.outcome, Outcome::Success);
+        let m = meaning(json!({"category": "ProvisioningLogs", "resultType": "Failure"}));
+        assert_eq!(
+            (m.outcome, m.severity),
+            (Outcome::Failure, severity::WARNING)
+        );
+        let m = meaning(
+            json!({"category": "ProvisioningLogs", "resultType": "Skipped",
+            "properties": {"provisioningStatusInfo": {"Status": "failure"}}}),
+        );
+        assert_eq!(m.outcome, Outcome::Failure);
+        let m = meaning(json!({"category": "ProvisioningLogs", "resultType": "Skipped"}));
+        assert_eq!((m.outcome, m.severity), (Outcome::Unknown, severity::INFO));
+    }
+
+    #[test]
+    fn time_and_fallbacks() {
+        let m = meaning(json!({"time": "2019-10-18T09:45:48.0729893Z",
+            "properties": {"createdDateTime": "2020-01-01T00:00:00Z"}}));
+        assert_eq!(m.time.unwrap().millis(), 1_571_391_948_072);
+        let m = meaning(json!({"properties": {"createdDateTime": "2020-01-01T00:00:00Z"}}));
+        assert_eq!(m.time.unwrap().millis(), 1_577_836_800_000);
+        let m = meaning(json!({"time": "garbage",
+            "properties": {"activityDateTime": "2020-01-01T00:00:00.5Z"}}));
+        assert_eq!(m.time.unwrap().millis(), 1_577_836_800_500);
+        let m = meaning(json!({"CreatedDateTime": "2020-01-01T00:00:01Z"}));
+        assert_eq!(m.time.unwrap().millis(), 1_577_836_801_000);
+        assert_eq!(meaning(json!({"time": 5})).time, None);
+    }
+
+    #[test]
+    fn tenant_sources() {
+        let t = |v| meaning(v).tenant.map(|t| t.into_owned());
+        assert_eq!(
+            t(json!({"tenantId": "abc", "resourceId": "/tenants/zzz/x"})).as_deref(),
+            Some("abc")
+        );
+        assert_eq!(t(json!({"TenantId": "ABC"})).as_deref(), Some("abc"));
+        assert_eq!(
+            t(json!({"resourceId": "/TENANTS/4A1B-C0DE/PROVIDERS/MICROSOFT.AADIAM"})).as_deref(),
+            Some("4a1b-c0de")
+        );
+        assert_eq!(
+            t(json!({"properties": {"tenantId": "p"}})).as_deref(),
+            Some("p")
+        );
+        assert_eq!(t(json!({"resourceId": "/subscriptions/s/x"})), None);
+    }
+
+    #[test]
+    fn own_id() {
+        assert_eq!(
+            meaning(json!({"properties": {"id": "a-1"}})).id.as_deref(),
+            Some("a-1")
+        );
+        assert_eq!(
+            meaning(json!({"properties": {"requestId": "r"}}))
+                .id
+                .as_deref(),
+            Some("r")
+        );
+        assert_eq!(meaning(json!({"properties": {"id": 5}})).id, None);
+    }
+}

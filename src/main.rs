@@ -1,0 +1,137 @@
+//! `entra-coralogix`: with no arguments, the Azure Functions custom handler; `replay` ships
+//! files without Azure.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use entra_coralogix::coralogix::HttpSink;
+use entra_coralogix::settings::{self, Mode, Settings};
+use entra_coralogix::{replay, server};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Ships Microsoft Entra ID logs from Azure Event Hubs to Coralogix"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the Azure Functions host (the default): listen on 127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT.
+    Serve,
+    /// Ship files of Event Hub message bodies, NDJSON records or dead-letter blobs.
+    Replay {
+        /// Files to read (`-` for stdin); gzip is detected.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print the entries as NDJSON instead of sending them; needs no key.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(),
+        Command::Replay { files, dry_run } => replay(files, dry_run),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            // One line, to stderr: the Functions host shows it as an error.
+            eprintln!("entra-coralogix: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(to_stderr: bool) {
+    let filter = std::env::var(settings::names::LOG_LEVEL)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .map(EnvFilter::new)
+        .unwrap_or_else(|| {
+            EnvFilter::from_default_env().add_directive("info".parse().expect("valid"))
+        });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_target(false);
+    if to_stderr {
+        builder.with_writer(std::io::stderr).init();
+    } else {
+        // The host records every stderr line as an error: the server logs to stdout.
+        builder.with_writer(std::io::stdout).init();
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn serve() -> anyhow::Result<ExitCode> {
+    let settings = Settings::from_env(Mode::Serve)?;
+    init_logging(false);
+    let port = settings.port.expect("serve mode requires the port");
+    let sink = HttpSink::new(&settings)?;
+    runtime()?.block_on(async move {
+        // Loopback only: the host connects to 127.0.0.1, and nothing else should.
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .with_context(|| format!("listening on 127.0.0.1:{port}"))?;
+        tracing::info!(
+            "{} {} listening on 127.0.0.1:{port}, shipping to {}",
+            env!("CARGO_PKG_NAME"),
+            env!("CARGO_PKG_VERSION"),
+            settings
+                .singles_url
+                .as_ref()
+                .map(|u| u.as_str())
+                .unwrap_or("?")
+        );
+        server::serve(listener, server::router(settings, sink), shutdown_signal())
+            .await
+            .context("serving")?;
+        tracing::info!("stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn replay(files: Vec<PathBuf>, dry_run: bool) -> anyhow::Result<ExitCode> {
+    let settings = Settings::from_env(if dry_run { Mode::DryRun } else { Mode::Ship })?;
+    init_logging(true);
+    let summary = runtime()?.block_on(replay::run(&settings, &files, dry_run))?;
+    eprintln!("{summary}");
+    Ok(if summary.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,136 @@
+//! `replay`: ship files of Event Hub message bodies (or dead-letter blobs) through the same
+//! pipeline as the server, without Azure.
+//!
+//! A file is one of:
+//! - one JSON document: an event body (`{"records": [...]}`, a bare array, or one record);
+//! - NDJSON: one event body or record per line;
+//! - a dead-letter blob written by the handler (gzip or plain JSON): its entries are sent as
+//!   they were parked;
+//! - gzip of any of these.
+//!
+//! With `--dry-run` the entries are printed to stdout as NDJSON instead of being sent.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use crate::coralogix::{self, Attempt, HttpSink, Plan, Request, RetryPolicy, Sink};
+use crate::deadletter;
+use crate::pipeline::{Builder, Built, Summary};
+use crate::settings::Settings;
+
+/// Writes each entry of each request as one line on stdout.
+struct StdoutSink;
+
+impl Sink for StdoutSink {
+    async fn send(&self, request: &Request, _timeout: Duration) -> Attempt {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        let written = request.entries().try_for_each(|entry| {
+            out.write_all(entry)?;
+            out.write_all(b"\n")
+        });
+        match written.and_then(|_| out.flush()) {
+            Ok(()) => Attempt::status(200),
+            Err(e) => Attempt::Transport {
+                timeout: false,
+                detail: format!("stdout: {e}"),
+            },
+        }
+    }
+}
+
+/// Reads the files, builds the entries and sends them (or prints them). Returns the account.
+pub async fn run(settings: &Settings, files: &[PathBuf], dry_run: bool) -> anyhow::Result<Summary> {
+    let started = Instant::now();
+    let built = build(settings, files)?;
+    let plan = Plan {
+        deadline: tokio::time::Instant::now() + settings.delivery_timeout,
+        request_timeout: settings.request_timeout,
+        // Printed entries keep their order.
+        concurrency: if dry_run {
+            1
+        } else {
+            settings.max_concurrent_requests
+        },
+        policy: RetryPolicy {
+            min_delay: settings.retry_min_delay,
+            max_delay: settings.retry_max_delay,
+        },
+    };
+    let delivery = if dry_run {
+        coralogix::deliver(&StdoutSink, built.requests, plan).await
+    } else {
+        let sink = HttpSink::new(settings)?;
+        coralogix::deliver(&sink, built.requests, plan).await
+    };
+    let summary = Summary::new(built.counts, &delivery, false, started.elapsed());
+    if let Some(reason) = delivery.reason() {
+        tracing::error!("not delivered: {reason}");
+    }
+    Ok(summary)
+}
+
+/// Builds the requests for a set of files (`-` is stdin).
+pub fn build(settings: &Settings, files: &[PathBuf]) -> anyhow::Result<Built> {
+    let mut builder = Builder::new(settings);
+    for path in files {
+        let data = read(path)?;
+        let data = deadletter::gunzip_if_needed(data)
+            .with_context(|| format!("{}: not valid gzip", path.display()))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "stdin".into());
+        if deadletter::looks_like_dead_letter(&data) {
+            let entries = deadletter::entries(&data)
+                .with_context(|| format!("{}: unreadable dead-letter blob", path.display()))?;
+            builder.count_event();
+            for entry in entries {
+                builder.add_built_entry(entry.get().as_bytes());
+            }
+            continue;
+        }
+        for (i, body) in event_bodies(&data).into_iter().enumerate() {
+            builder.add_event(body, None, &format!("file:{name}:{i}"));
+        }
+    }
+    Ok(builder.finish())
+}
+
+fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let mut data = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .read_to_end(&mut data)
+            .context("reading stdin")?;
+    } else {
+        data = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    }
+    Ok(data)
+}
+
+/// One JSON document is one event body; otherwise each non-blank line is one.
+fn event_bodies(data: &[u8]) -> Vec<&[u8]> {
+    if serde_json::from_slice::<serde::de::IgnoredAny>(data).is_ok() {
+        return vec![data];
+    }
+    data.split(|&b| b == b'\n')
+        .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_of_a_file() {
+        assert_eq!(event_bodies(b"{\"records\":[]}\n").len(), 1);
+        assert_eq!(event_bodies(b"{\"a\":1}\n\n{\"a\":2}\r\n").len(), 2);
+        assert_eq!(event_bodies(b"[1,\n2]").len(), 1);
+        assert_eq!(event_bodies(b"text line\nanother").len(), 2);
+    }
+}

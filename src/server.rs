@@ -1,0 +1,264 @@
+//! The HTTP server the Functions host talks to: `GET /` for readiness and
+//! `POST /EventHubTrigger` for each batch.
+//!
+//! One invocation: read the body (bounded), decode it and build the entries on a blocking
+//! thread (CPU work must not stall other partitions' invocations or the host's pings), deliver
+//! within the budget, then answer: 200 once every record is accepted or parked, non-2xx
+//! otherwise so that the host's retry policy delivers the batch again.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use futures_util::StreamExt;
+use serde_json::{Map, Value};
+use tokio::net::TcpListener;
+use tracing::{Instrument, error, info, info_span, warn};
+
+use crate::coralogix::{self, HttpSink, Plan, RetryPolicy};
+use crate::deadletter::{self, Parcel};
+use crate::entra::Timestamp;
+use crate::host::{self, EventMeta, Partition, RetryContext, response};
+use crate::pipeline::{Builder, Built, Summary};
+use crate::settings::Settings;
+
+/// The function's folder name, which is also its URL path.
+pub const FUNCTION_NAME: &str = "EventHubTrigger";
+/// Header carrying the host's invocation id.
+const INVOCATION_ID: &str = "x-azure-functions-invocationid";
+
+struct App {
+    settings: Settings,
+    sink: HttpSink,
+}
+
+/// The routes, sharing one HTTP client to Coralogix.
+pub fn router(settings: Settings, sink: HttpSink) -> Router {
+    let app = Arc::new(App { settings, sink });
+    Router::new()
+        .route("/", get(ready).head(ready))
+        .route(&format!("/{FUNCTION_NAME}"), post(invoke))
+        .fallback(not_found)
+        // The body limit is MAX_BODY_BYTES, enforced while reading; axum's 2 MB default must
+        // not apply.
+        .layer(DefaultBodyLimit::disable())
+        .with_state(app)
+}
+
+/// Serves until `shutdown` resolves, then finishes the invocations in flight.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn ready() -> &'static str {
+    "ok"
+}
+
+async fn not_found(uri: Uri) -> Response {
+    response::failure(
+        StatusCode::NOT_FOUND,
+        &format!("no function at {uri}; this handler serves POST /{FUNCTION_NAME}"),
+        Vec::new(),
+    )
+}
+
+async fn invoke(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
+    let started = Instant::now();
+    let invocation_id = headers
+        .get(INVOCATION_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    let span = info_span!("invocation", id = %invocation_id);
+    handle(app, headers, body, started, invocation_id)
+        .instrument(span)
+        .await
+}
+
+/// What the blocking stage hands to delivery.
+struct Prepared {
+    built: Built,
+    partition: Partition,
+    events: Vec<EventMeta>,
+    retry: Option<RetryContext>,
+}
+
+async fn handle(
+    app: Arc<App>,
+    headers: HeaderMap,
+    body: Body,
+    started: Instant,
+    invocation_id: String,
+) -> Response {
+    let settings = &app.settings;
+    let deadline = tokio::time::Instant::from_std(started + settings.delivery_timeout);
+
+    let bytes = match read_body(body, &headers, settings.max_body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(BodyError::TooLarge(size)) => {
+            let msg = format!(
+                "the request body ({size}) is larger than MAX_BODY_BYTES ({} bytes); raise MAX_BODY_BYTES or lower maxEventBatchSize in host.json",
+                settings.max_body_bytes
+            );
+            error!("{msg}");
+            return response::failure(StatusCode::PAYLOAD_TOO_LARGE, &msg, vec![msg.clone()]);
+        }
+        Err(BodyError::Read(e)) => {
+            let msg = format!("could not read the request body: {e}");
+            warn!("{msg}");
+            return response::failure(StatusCode::BAD_REQUEST, &msg, Vec::new());
+        }
+    };
+
+    let app2 = Arc::clone(&app);
+    let id = invocation_id.clone();
+    let prepared = tokio::task::spawn_blocking(move || prepare(&app2.settings, bytes, &id)).await;
+    let prepared = match prepared {
+        Ok(Ok(p)) => p,
+        Ok(Err(e)) => {
+            let msg = format!("not an Event Hub invocation: {e}");
+            warn!("{msg}");
+            return response::failure(StatusCode::BAD_REQUEST, &msg, Vec::new());
+        }
+        Err(e) => {
+            let msg = format!("internal error while decoding the batch: {e}");
+            error!("{msg}");
+            return response::failure(StatusCode::INTERNAL_SERVER_ERROR, &msg, Vec::new());
+        }
+    };
+
+    let Prepared {
+        built,
+        partition,
+        events,
+        retry,
+    } = prepared;
+    let plan = Plan {
+        deadline,
+        request_timeout: settings.request_timeout,
+        concurrency: settings.max_concurrent_requests,
+        policy: RetryPolicy {
+            min_delay: settings.retry_min_delay,
+            max_delay: settings.retry_max_delay,
+        },
+    };
+    let delivery = coralogix::deliver(&app.sink, built.requests, plan).await;
+    let not_delivered = delivery.failed_entries();
+    let park = not_delivered > 0 && settings.dead_letter;
+    let summary = Summary::new(built.counts, &delivery, park, started.elapsed());
+    debug_assert!(summary.balanced(), "{summary}");
+    let partition_label = partition.partition_id.as_deref().unwrap_or("?");
+    let retry_label = retry
+        .filter(|r| r.retry_count > 0)
+        .map(|r| format!(" retry={}/{}", r.retry_count, r.max_retry_count))
+        .unwrap_or_default();
+    let line = format!("partition={partition_label}{retry_label} {summary}");
+
+    if not_delivered == 0 {
+        info!("{line}");
+        return response::success(vec![line], Map::new());
+    }
+    let reason = delivery.reason().unwrap_or("unknown").to_owned();
+    if park {
+        let blob = Parcel {
+            reason: &reason,
+            invocation_id: Some(&invocation_id),
+            partition: &partition,
+            events: &events,
+            failed: &delivery.failed,
+        }
+        .encode_for_output();
+        let note = format!(
+            "dead-lettered {not_delivered} entries to the '{}' blob output: {reason}",
+            deadletter::OUTPUT_BINDING
+        );
+        warn!("{line}");
+        warn!("{note}");
+        let mut outputs = Map::new();
+        outputs.insert(deadletter::OUTPUT_BINDING.into(), Value::String(blob));
+        return response::success(vec![line, note], outputs);
+    }
+    let last_try =
+        retry.is_some_and(|r| r.max_retry_count >= 0 && r.retry_count >= r.max_retry_count);
+    let msg = format!(
+        "Coralogix did not accept {not_delivered} of {} entries; the invocation fails so the host delivers the batch again: {reason}{}",
+        summary.counts.entries,
+        if last_try {
+            " (this was the retry policy's last attempt: the host will now checkpoint past this batch; set DEAD_LETTER_ENABLED=true to park such batches instead)"
+        } else {
+            ""
+        }
+    );
+    error!("{line}");
+    error!("{msg}");
+    response::failure(StatusCode::BAD_GATEWAY, &msg, vec![line, msg.clone()])
+}
+
+/// Decodes the request and builds the entries (CPU-bound; runs on a blocking thread).
+fn prepare(
+    settings: &Settings,
+    body: Vec<u8>,
+    invocation_id: &str,
+) -> Result<Prepared, host::DecodeError> {
+    let invocation = host::decode(&body)?;
+    drop(body); // the events own their bytes; free the request before building entries
+    let partition_id = invocation.partition.partition_id.as_deref().unwrap_or("?");
+    let mut builder = Builder::new(settings);
+    let mut key = String::new();
+    for (i, event) in invocation.events.iter().enumerate() {
+        key.clear();
+        use std::fmt::Write as _;
+        let _ = match event.meta.sequence_number {
+            Some(seq) => write!(key, "eh:{partition_id}:{seq}"),
+            None => write!(key, "inv:{invocation_id}:{i}"),
+        };
+        let enqueued = event.meta.enqueued_time.map(Timestamp::from);
+        builder.add_event(&event.body, enqueued, &key);
+    }
+    let events = invocation.events.iter().map(|e| e.meta.clone()).collect();
+    Ok(Prepared {
+        built: builder.finish(),
+        partition: invocation.partition,
+        events,
+        retry: invocation.retry,
+    })
+}
+
+enum BodyError {
+    TooLarge(String),
+    Read(String),
+}
+
+/// Reads the whole body into one buffer (sized from Content-Length when given), refusing more
+/// than `limit` bytes.
+async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Vec<u8>, BodyError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if let Some(len) = declared.filter(|&len| len > limit) {
+        return Err(BodyError::TooLarge(format!("{len} bytes")));
+    }
+    let mut buf = Vec::with_capacity(declared.unwrap_or(64 * 1024));
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| BodyError::Read(e.to_string()))?;
+        if buf.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge(format!("over {limit} bytes")));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}
