@@ -318,23 +318,27 @@ impl Settings {
                 ),
             ));
         }
+        // Unset, the entry cap follows a lowered request cap; set, it must fit in a request.
         let max_entry_bytes = number(
             names::MAX_ENTRY_BYTES,
             get(names::MAX_ENTRY_BYTES),
-            DEFAULT_MAX_ENTRY_BYTES,
+            DEFAULT_MAX_ENTRY_BYTES.min(max_request_bytes.saturating_sub(REQUEST_OVERHEAD_BYTES)),
         )?;
         if max_entry_bytes < MIN_MAX_ENTRY_BYTES {
             return Err(err(
                 names::MAX_ENTRY_BYTES,
-                format!("must be at least {MIN_MAX_ENTRY_BYTES}"),
+                format!(
+                    "must be at least {MIN_MAX_ENTRY_BYTES} (with {} at {max_request_bytes}, the default is too small)",
+                    names::MAX_REQUEST_BYTES
+                ),
             ));
         }
         if max_entry_bytes + REQUEST_OVERHEAD_BYTES > max_request_bytes {
             return Err(err(
                 names::MAX_ENTRY_BYTES,
                 format!(
-                    "{max_entry_bytes} leaves no room in a request of {max_request_bytes} bytes ({} bytes are needed for the entry's fields)",
-                    REQUEST_OVERHEAD_BYTES
+                    "{max_entry_bytes} does not fit in a request of {max_request_bytes} bytes ({})",
+                    names::MAX_REQUEST_BYTES
                 ),
             ));
         }
@@ -763,6 +767,28 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.max_request_bytes, 500_000);
+        assert_eq!(s.max_entry_bytes, DEFAULT_MAX_ENTRY_BYTES);
+        let s = load(
+            Mode::Ship,
+            &[
+                KEY,
+                ("CORALOGIX_REGION", "EU1"),
+                ("MAX_REQUEST_BYTES", "100000"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.max_entry_bytes, 99_998, "follows a lowered request cap");
+        let e = load(
+            Mode::Ship,
+            &[
+                KEY,
+                ("CORALOGIX_REGION", "EU1"),
+                ("MAX_REQUEST_BYTES", "100000"),
+                ("MAX_ENTRY_BYTES", "200000"),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(e.setting, "MAX_ENTRY_BYTES");
     }
 
     #[test]

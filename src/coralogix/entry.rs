@@ -82,7 +82,7 @@ impl Entry<'_> {
         buf.extend_from_slice(b",\"text\":");
         let text_start = buf.len();
         match self.text {
-            Text::Json(json) => buf.extend_from_slice(json.as_bytes()),
+            Text::Json(json) => write_json(buf, json),
             Text::Plain(text) => write_str(buf, text),
         }
         buf.push(b'}');
@@ -100,6 +100,34 @@ impl Entry<'_> {
         buf.extend_from_slice(b"\"}}");
         debug_assert!(buf.len() - start <= max_bytes);
         true
+    }
+}
+
+/// Copies JSON text. Pretty-printed JSON (any line break, which JSON allows only between
+/// tokens) is compacted, so that every entry is one line and no bytes are spent on layout.
+fn write_json(buf: &mut Vec<u8>, json: &str) {
+    let bytes = json.as_bytes();
+    if memchr::memchr2(b'\n', b'\r', bytes).is_none() {
+        buf.extend_from_slice(bytes);
+        return;
+    }
+    buf.reserve(bytes.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in bytes {
+        if in_string {
+            buf.push(b);
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+            in_string = b == b'"';
+            buf.push(b);
+        }
     }
 }
 
@@ -219,6 +247,20 @@ mod tests {
             assert!(big.starts_with(prefix));
             assert_eq!(v["severity"], 3);
         }
+    }
+
+    #[test]
+    fn pretty_printed_json_is_compacted() {
+        let pretty = "{\n  \"a\": [1,\r\n 2],\n  \"s\": \"x y\\\" z\"\n}";
+        let (v, ..) = written(&entry(Text::Json(pretty)), 10_000);
+        assert_eq!(v["text"], json!({"a": [1, 2], "s": "x y\" z"}));
+        let mut buf = Vec::new();
+        entry(Text::Json(pretty)).write(&mut buf, 10_000);
+        let text = String::from_utf8(buf).unwrap();
+        assert!(
+            text.contains(r#""text":{"a":[1,2],"s":"x y\" z"}"#),
+            "{text}"
+        );
     }
 
     #[test]
