@@ -15,6 +15,7 @@ use entra_coralogix::server;
 use entra_coralogix::settings::{Mode, Settings};
 use serde_json::{Value, json};
 
+#[allow(unused_imports)]
 pub use ingress::{Fault, Ingress};
 
 pub const KEY: &str = "cxtp_TestKey_0123456789abcdef";
