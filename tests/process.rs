@@ -1,0 +1,390 @@
+//! The real binary as the Functions host starts it: configuration errors at start, loopback
+//! only, readiness, logs on stdout, the key never printed, graceful stop; and `replay`.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_entra-coralogix");
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn configuration_errors_stop_the_process_with_one_line_naming_the_setting() {
+    let port = free_port().to_string();
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (
+            &[
+                ("CORALOGIX_REGION", "EU1"),
+                ("FUNCTIONS_CUSTOMHANDLER_PORT", &port),
+            ],
+            "CORALOGIX_PRIVATE_KEY",
+        ),
+        (
+            &[
+                ("CORALOGIX_PRIVATE_KEY", KEY),
+                ("FUNCTIONS_CUSTOMHANDLER_PORT", &port),
+            ],
+            "CORALOGIX_REGION",
+        ),
+        (
+            &[
+                ("CORALOGIX_PRIVATE_KEY", KEY),
+                ("CORALOGIX_REGION", "EU7"),
+                ("FUNCTIONS_CUSTOMHANDLER_PORT", &port),
+            ],
+            "CORALOGIX_REGION",
+        ),
+        (
+            &[
+                ("CORALOGIX_PRIVATE_KEY", KEY),
+                ("CORALOGIX_ENDPOINT", "http://ingress.eu1.coralogix.com"),
+                ("FUNCTIONS_CUSTOMHANDLER_PORT", &port),
+            ],
+            "CORALOGIX_ENDPOINT",
+        ),
+        (
+            &[
+                ("CORALOGIX_PRIVATE_KEY", KEY),
+                ("CORALOGIX_REGION", "EU1"),
+                ("FUNCTIONS_CUSTOMHANDLER_PORT", &port),
+                ("DELIVERY_TIMEOUT_SECONDS", "soon"),
+            ],
+            "DELIVERY_TIMEOUT_SECONDS",
+        ),
+        (
+            &[("CORALOGIX_PRIVATE_KEY", KEY), ("CORALOGIX_REGION", "EU1")],
+            "FUNCTIONS_CUSTOMHANDLER_PORT",
+        ),
+    ];
+    for (env, setting) in cases {
+        let out = run_binary(&[], env, b"");
+        assert!(
+            !out.status.success(),
+            "{setting}: should have exited with an error"
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(
+            lines.len(),
+            1,
+            "{setting}: one line expected, got {stderr:?}"
+        );
+        assert!(lines[0].contains(setting), "{setting}: {stderr:?}");
+        assert!(out.stdout.is_empty());
+        assert!(!stderr.contains(KEY), "the key leaked: {stderr}");
+    }
+}
+
+/// The binary serving on a port, with its output collected.
+struct Served {
+    child: Child,
+    port: u16,
+    ready_after: Duration,
+    stdout: std::thread::JoinHandle<String>,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+/// Drains a pipe on its own thread, so a chatty child never blocks on a full pipe.
+fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    })
+}
+
+impl Served {
+    fn start(env: &[(&str, &str)]) -> Served {
+        let port = free_port();
+        let started = Instant::now();
+        let mut child = Command::new(BIN)
+            .env_clear()
+            .env("FUNCTIONS_CUSTOMHANDLER_PORT", port.to_string())
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = drain(child.stdout.take().unwrap());
+        let stderr = drain(child.stderr.take().unwrap());
+        // Poll GET / as the host does (it polls every 25 ms).
+        loop {
+            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                use std::io::Write;
+                s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .unwrap();
+                let mut answer = String::new();
+                let _ = s.read_to_string(&mut answer);
+                if answer.starts_with("HTTP/1.1 200") {
+                    break;
+                }
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "not ready in 10 s"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Served {
+            child,
+            port,
+            ready_after: started.elapsed(),
+            stdout,
+            stderr,
+        }
+    }
+
+    fn invoke(&self, body: Vec<u8>) -> (u16, Value) {
+        let r = reqwest::blocking_post(self.port, body);
+        (r.0, serde_json::from_slice(&r.1).unwrap())
+    }
+
+    /// Stops with SIGTERM and returns (exit success, stdout, stderr).
+    fn stop(mut self) -> (bool, String, String) {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let status = self.child.wait().unwrap();
+        (
+            status.success(),
+            self.stdout.join().unwrap(),
+            self.stderr.join().unwrap(),
+        )
+    }
+}
+
+/// A minimal blocking HTTP client for these tests (the process under test is separate).
+mod reqwest {
+    use std::io::{Read, Write};
+
+    pub fn blocking_post(port: u16, body: Vec<u8>) -> (u16, Vec<u8>) {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        write!(
+            s,
+            "POST /EventHubTrigger HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .unwrap();
+        s.write_all(&body).unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        let head_end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8_lossy(&raw[..head_end]).to_string();
+        let status = head[9..12].parse().unwrap();
+        let mut body = raw[head_end + 4..].to_vec();
+        if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            body = dechunk(&body);
+        }
+        (status, body)
+    }
+
+    fn dechunk(mut data: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        loop {
+            let line_end = data.windows(2).position(|w| w == b"\r\n").unwrap();
+            let size =
+                usize::from_str_radix(std::str::from_utf8(&data[..line_end]).unwrap().trim(), 16)
+                    .unwrap();
+            if size == 0 {
+                return out;
+            }
+            out.extend_from_slice(&data[line_end + 2..line_end + 2 + size]);
+            data = &data[line_end + 2 + size + 2..];
+        }
+    }
+}
+
+/// The local address of a listening TCP socket on `port`, from /proc/net/tcp{,6}.
+fn listening_addresses(port: u16) -> Vec<String> {
+    let mut found = Vec::new();
+    for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(f) = std::fs::File::open(file) else {
+            continue;
+        };
+        for line in BufReader::new(f).lines().skip(1) {
+            let line = line.unwrap();
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            let (addr, p) = cols[1].split_once(':').unwrap();
+            if u16::from_str_radix(p, 16).unwrap() == port && cols[3] == "0A" {
+                found.push(addr.to_owned());
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serves_on_loopback_logs_to_stdout_and_never_prints_the_key() {
+    // A sentinel key that the fake ingress refuses and echoes back in its error body.
+    let sentinel = "cxtp_SENTINEL_b6f1c0de_must_never_be_printed";
+    let ingress = Ingress::start("cxtp_the_right_key").await;
+    ingress.always(Some(Fault::StatusBody(
+        401,
+        format!("{{\"error\":\"invalid key {sentinel}\"}}"),
+    )));
+    let url = ingress.url();
+    let served = tokio::task::spawn_blocking(move || {
+        Served::start(&[
+            ("CORALOGIX_PRIVATE_KEY", sentinel),
+            ("CORALOGIX_ENDPOINT", &url),
+            ("DELIVERY_TIMEOUT_SECONDS", "5"),
+            ("LOG_LEVEL", "trace"),
+        ])
+    })
+    .await
+    .unwrap();
+
+    assert_eq!(
+        listening_addresses(served.port),
+        ["0100007F"],
+        "must listen on 127.0.0.1 only"
+    );
+
+    let body = host_request(
+        Shape::ManyBinary,
+        &[envelope(&[signin("SignInLogs", 1, "0")])],
+        3,
+    );
+    let (served, (status, answer)) = tokio::task::spawn_blocking(move || {
+        let r = served.invoke(body);
+        (served, r)
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, 502);
+    let error = answer["Error"].as_str().unwrap();
+    assert!(
+        error.contains("HTTP 401") && error.contains("<redacted>"),
+        "{error}"
+    );
+    assert!(!answer.to_string().contains(sentinel));
+
+    let (ok, stdout, stderr) = tokio::task::spawn_blocking(move || served.stop())
+        .await
+        .unwrap();
+    assert!(ok, "SIGTERM should stop it cleanly");
+    assert!(stdout.contains("listening on 127.0.0.1"), "{stdout}");
+    assert!(
+        stdout.contains("records=1"),
+        "the summary goes to stdout: {stdout}"
+    );
+    assert!(
+        stderr.is_empty(),
+        "stderr is for fatal start errors only: {stderr}"
+    );
+    for (name, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+        assert!(!text.contains(sentinel), "the key appeared in {name}");
+        assert!(
+            !text.contains("SENTINEL"),
+            "part of the key appeared in {name}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_successful_invocation_through_the_binary() {
+    let ingress = Ingress::start(KEY).await;
+    let url = ingress.url();
+    let served = tokio::task::spawn_blocking(move || {
+        Served::start(&[("CORALOGIX_PRIVATE_KEY", KEY), ("CORALOGIX_ENDPOINT", &url)])
+    })
+    .await
+    .unwrap();
+    eprintln!("ready after {:?}", served.ready_after);
+    let body = host_request(
+        Shape::ManyBinary,
+        &[envelope(&[signin("SignInLogs", 1, "0")])],
+        3,
+    );
+    let (served, (status, answer)) = tokio::task::spawn_blocking(move || {
+        let r = served.invoke(body);
+        (served, r)
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["Outputs"], serde_json::json!({}));
+    assert_eq!(ingress.entries().len(), 1);
+    let (ok, _, _) = tokio::task::spawn_blocking(move || served.stop())
+        .await
+        .unwrap();
+    assert!(ok);
+}
+
+#[test]
+fn replay_dry_run_prints_entries_and_needs_no_key() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/entra-batch.json");
+    let out = run_binary(&["replay", "--dry-run", example], &[], b"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let entries: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(entries.len(), 10);
+    for e in &entries {
+        ingress::check_entry(e).unwrap();
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("records=10") && stderr.contains("delivered=10"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn replay_reads_ndjson_and_gzip_from_stdin() {
+    let records: Vec<String> = (0..5)
+        .map(|i| signin("AuditLogs", i, "0").to_string())
+        .collect();
+    let ndjson = records.join("\n");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, ndjson.as_bytes()).unwrap();
+    let out = run_binary(&["replay", "--dry-run", "-"], &[], &gz.finish().unwrap());
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 5);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replay_ships_to_coralogix_and_fails_clearly() {
+    let ingress = Ingress::start(KEY).await;
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/entra-batch.json").to_owned();
+    let env = vec![
+        ("CORALOGIX_PRIVATE_KEY".to_owned(), KEY.to_owned()),
+        ("CORALOGIX_ENDPOINT".to_owned(), ingress.url()),
+    ];
+    let out = run_binary_async(vec!["replay".into(), example.clone()], env.clone()).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(ingress.entries().len(), 10);
+
+    ingress.always(Some(Fault::Status(403)));
+    let out = run_binary_async(vec!["replay".into(), example], env).await;
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("HTTP 403") && stderr.contains("failed=10"),
+        "{stderr}"
+    );
+}
