@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::coralogix::{Batcher, Delivery, Entry, Request, Text};
 use crate::entra::{self, Outcome, Timestamp, UNCATEGORIZED, UNPARSED};
+use crate::host::Invocation;
 use crate::records::{self, Record, Shape};
 use crate::settings::Settings;
 
@@ -54,6 +55,24 @@ impl<'s> Builder<'s> {
             counts: Counts::default(),
             now: Timestamp::now(),
             thread_id: String::new(),
+        }
+    }
+
+    /// Adds every event of a host invocation. Records without an id of their own are
+    /// identified by partition and sequence number (`eh:<partition>:<sequence>:<index>`), which
+    /// the host repeats when it delivers the same batch again.
+    pub fn add_invocation(&mut self, invocation: &Invocation, invocation_id: &str) {
+        let partition = invocation.partition.partition_id.as_deref().unwrap_or("?");
+        let mut key = String::new();
+        for (i, event) in invocation.events.iter().enumerate() {
+            key.clear();
+            match event.meta.sequence_number {
+                Some(seq) => write!(key, "eh:{partition}:{seq}"),
+                None => write!(key, "inv:{invocation_id}:{i}"),
+            }
+            .expect("writing to a String cannot fail");
+            let enqueued = event.meta.enqueued_time.map(Timestamp::from);
+            self.add_event(&event.body, enqueued, &key);
         }
     }
 

@@ -23,7 +23,6 @@ use tracing::{Instrument, error, info, info_span, warn};
 
 use crate::coralogix::{self, HttpSink, Plan, RetryPolicy};
 use crate::deadletter::{self, Parcel};
-use crate::entra::Timestamp;
 use crate::host::{self, EventMeta, Partition, RetryContext, response};
 use crate::pipeline::{Builder, Built, Summary};
 use crate::settings::Settings;
@@ -214,19 +213,8 @@ fn prepare(
 ) -> Result<Prepared, host::DecodeError> {
     let invocation = host::decode(&body)?;
     drop(body); // the events own their bytes; free the request before building entries
-    let partition_id = invocation.partition.partition_id.as_deref().unwrap_or("?");
     let mut builder = Builder::new(settings);
-    let mut key = String::new();
-    for (i, event) in invocation.events.iter().enumerate() {
-        key.clear();
-        use std::fmt::Write as _;
-        let _ = match event.meta.sequence_number {
-            Some(seq) => write!(key, "eh:{partition_id}:{seq}"),
-            None => write!(key, "inv:{invocation_id}:{i}"),
-        };
-        let enqueued = event.meta.enqueued_time.map(Timestamp::from);
-        builder.add_event(&event.body, enqueued, &key);
-    }
+    builder.add_invocation(&invocation, invocation_id);
     let events = invocation.events.iter().map(|e| e.meta.clone()).collect();
     Ok(Prepared {
         built: builder.finish(),

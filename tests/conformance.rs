@@ -31,7 +31,8 @@ fn records_of(path: &Path) -> Vec<Value> {
 }
 
 fn str_field<'a>(record: &'a Value, keys: &[&str]) -> Option<&'a str> {
-    keys.iter().find_map(|k| record.get(*k).and_then(Value::as_str))
+    keys.iter()
+        .find_map(|k| record.get(*k).and_then(Value::as_str))
 }
 
 #[tokio::test]
@@ -48,7 +49,11 @@ async fn public_samples_map_correctly() {
         .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("log" | "json")))
         .collect();
     files.sort();
-    assert!(files.len() >= 20, "expected the sample corpus, found {}", files.len());
+    assert!(
+        files.len() >= 20,
+        "expected the sample corpus, found {}",
+        files.len()
+    );
 
     let mut total = 0;
     for (n, path) in files.iter().enumerate() {
@@ -64,7 +69,11 @@ async fn public_samples_map_correctly() {
             envelope(&records)
         };
         let r = handler
-            .invoke(host_request(Shape::ManyBinary, &[as_event], 1000 + n as i64))
+            .invoke(host_request(
+                Shape::ManyBinary,
+                &[as_event],
+                1000 + n as i64,
+            ))
             .await;
         assert_eq!(r.status, 200, "{name}: {:?}", r.body);
         r.assert_balanced();
@@ -97,11 +106,18 @@ async fn public_samples_map_correctly() {
             let failed_signin = category.is_some_and(|c| c.ends_with("SignInLogs"))
                 && str_field(record, &["resultType"]).is_some_and(|r| r != "0");
             if failed_signin {
-                assert!(severity >= 4, "{name}: a failed sign-in must be at least Warning");
+                assert!(
+                    severity >= 4,
+                    "{name}: a failed sign-in must be at least Warning"
+                );
             }
             let tenant = str_field(record, &["tenantId", "TenantId"]).map(str::to_ascii_lowercase);
-            let from_resource = str_field(record, &["resourceId"])
-                .and_then(|r| r.to_ascii_lowercase().split("/tenants/").nth(1).map(|t| t.split('/').next().unwrap().to_owned()));
+            let from_resource = str_field(record, &["resourceId"]).and_then(|r| {
+                r.to_ascii_lowercase()
+                    .split("/tenants/")
+                    .nth(1)
+                    .map(|t| t.split('/').next().unwrap().to_owned())
+            });
             if let Some(t) = tenant.or(from_resource) {
                 assert_eq!(e["computerName"].as_str(), Some(t.as_str()), "{name}");
             }

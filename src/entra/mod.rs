@@ -175,7 +175,8 @@ fn level(value: &Scalar) -> Option<u8> {
 }
 
 fn is_signin(category: &str) -> bool {
-    category.len() >= 10 && category[category.len() - 10..].eq_ignore_ascii_case("SignInLogs")
+    let c = category.as_bytes();
+    c.len() >= 10 && c[c.len() - 10..].eq_ignore_ascii_case(b"SignInLogs")
 }
 
 fn outcome(
@@ -371,6 +372,14 @@ mod tests {
             Some("p")
         );
         assert_eq!(t(json!({"resourceId": "/subscriptions/s/x"})), None);
+    }
+
+    #[test]
+    fn non_ascii_categories_do_not_panic() {
+        // Found by the property test: a multi-byte character where "SignInLogs" would end.
+        let m = meaning(json!({"category": "ૌ%Rዄਖ𑃰𐞵ۤ𑧞Ⱥ?%*", "resultType": "1"}));
+        assert_eq!(m.category.as_deref(), Some("ૌ%Rዄਖ𑃰𐞵ۤ𑧞Ⱥ?%*"));
+        assert!(!is_signin("ééééééééééé"));
     }
 
     #[test]
