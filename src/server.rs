@@ -155,7 +155,10 @@ async fn handle(
     };
     let delivery = coralogix::deliver(&app.sink, built.requests, plan).await;
     let not_delivered = delivery.failed_entries();
-    let park = not_delivered > 0 && settings.dead_letter;
+    // A fatal answer (wrong key, region or endpoint) fails every batch until the settings are
+    // fixed: the hub keeps the events, so the invocation fails instead of parking the whole
+    // stream in blobs.
+    let park = not_delivered > 0 && settings.dead_letter && delivery.fatal.is_none();
     let summary = Summary::new(built.counts, &delivery, park, started.elapsed());
     debug_assert!(summary.balanced(), "{summary}");
     let partition_label = partition.partition_id.as_deref().unwrap_or("?");

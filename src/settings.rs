@@ -233,6 +233,12 @@ impl Settings {
 
         let api_key = match get(names::PRIVATE_KEY) {
             Some(key) => {
+                if key.starts_with("@Microsoft.KeyVault(") {
+                    return Err(err(
+                        names::PRIVATE_KEY,
+                        "is an unresolved Key Vault reference: give the app's identity the \"Key Vault Secrets User\" role on the vault and check the secret URI",
+                    ));
+                }
                 if key.chars().any(|c| c.is_control() || c.is_whitespace()) {
                     return Err(err(
                         names::PRIVATE_KEY,
@@ -824,6 +830,25 @@ mod tests {
         assert!(!debug.contains("cxtp_secret"), "{debug}");
         assert!(debug.contains("<redacted>"));
         assert_eq!(s.api_key.unwrap().to_string(), "<redacted>");
+    }
+
+    #[test]
+    fn an_unresolved_key_vault_reference_is_refused() {
+        let reference = "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/cx/)";
+        let e = load(
+            Mode::Ship,
+            &[
+                ("CORALOGIX_PRIVATE_KEY", reference),
+                ("CORALOGIX_REGION", "EU1"),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(e.setting, "CORALOGIX_PRIVATE_KEY");
+        assert!(e.message.contains("Key Vault"));
+        assert!(
+            !e.to_string().contains("kv.vault"),
+            "the reference is not echoed"
+        );
     }
 
     #[test]

@@ -315,13 +315,38 @@ async fn with_dead_letter_the_undelivered_entries_are_parked_and_replayable() {
 }
 
 #[tokio::test]
-async fn with_dead_letter_a_wrong_key_parks_everything() {
+async fn with_dead_letter_a_wrong_key_still_fails_the_invocation() {
+    // Every batch would fail until the key is fixed: the hub keeps the events (and delivers
+    // them once it is), instead of the whole stream being parked in blobs.
     let ingress = Ingress::start(KEY).await;
     let handler = Handler::start(&ingress, &[("DEAD_LETTER_ENABLED", "true")]).await;
     ingress.always(Some(Fault::Status(401)));
     let (body, _) = batch(2, 3, 0);
     let r = handler.invoke(body).await;
+    assert_eq!(r.status, 502);
+    assert_eq!(r.count("failed"), 6);
+    assert_eq!(r.count("dead_lettered"), 0);
+    assert!(r.body["Outputs"].get("deadletter").is_none());
+}
+
+#[tokio::test]
+async fn with_dead_letter_a_refused_entry_is_parked_and_the_rest_delivered() {
+    let ingress = Ingress::start(KEY).await;
+    let handler = Handler::start(
+        &ingress,
+        &[
+            ("DEAD_LETTER_ENABLED", "true"),
+            ("MAX_CONCURRENT_REQUESTS", "1"),
+        ],
+    )
+    .await;
+    ingress.script([Fault::Status(400), Fault::Status(400), Fault::Status(400)]);
+    let (body, _) = batch(1, 4, 0);
+    let r = handler.invoke(body).await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.count("dead_lettered"), 6);
-    assert_eq!(dead_letter_blob(&r)["entries"].as_array().unwrap().len(), 6);
+    assert_eq!((r.count("delivered"), r.count("dead_lettered")), (3, 1));
+    r.assert_balanced();
+    let blob = dead_letter_blob(&r);
+    assert!(blob["reason"].as_str().unwrap().contains("entry refused"));
+    assert_eq!(blob["entries"][0]["threadId"], "SignInLogs:signin-0");
 }
