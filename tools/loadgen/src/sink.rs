@@ -1,0 +1,91 @@
+//! A stand-in for Coralogix: answers 200 to `POST /logs/v1/singles` once it has read the body,
+//! and counts what arrived.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::post;
+
+/// What the sink has received so far.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub requests: AtomicU64,
+    /// Body bytes as sent (compressed when gzip).
+    pub wire_bytes: AtomicU64,
+    /// Body bytes of JSON (for gzip, the size the gzip trailer records).
+    pub json_bytes: AtomicU64,
+    /// Entries counted in uncompressed bodies (gzip bodies are not inflated, to keep the sink
+    /// cheap; the handler's own summary line counts those).
+    pub entries: AtomicU64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Snapshot {
+    pub requests: u64,
+    pub wire_bytes: u64,
+    pub json_bytes: u64,
+    pub entries: u64,
+}
+
+impl Counters {
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            requests: self.requests.load(Relaxed),
+            wire_bytes: self.wire_bytes.load(Relaxed),
+            json_bytes: self.json_bytes.load(Relaxed),
+            entries: self.entries.load(Relaxed),
+        }
+    }
+}
+
+impl std::ops::Sub for Snapshot {
+    type Output = Snapshot;
+    fn sub(self, earlier: Snapshot) -> Snapshot {
+        Snapshot {
+            requests: self.requests - earlier.requests,
+            wire_bytes: self.wire_bytes - earlier.wire_bytes,
+            json_bytes: self.json_bytes - earlier.json_bytes,
+            entries: self.entries - earlier.entries,
+        }
+    }
+}
+
+/// Starts the sink on a loopback port; returns the port and the counters.
+pub async fn start() -> std::io::Result<(u16, Arc<Counters>)> {
+    let counters = Arc::new(Counters::default());
+    let app = Router::new()
+        .route("/logs/v1/singles", post(singles))
+        .layer(DefaultBodyLimit::disable())
+        .with_state(Arc::clone(&counters));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok((port, counters))
+}
+
+async fn singles(State(c): State<Arc<Counters>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let gzip = headers
+        .get(header::CONTENT_ENCODING)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
+    c.requests.fetch_add(1, Relaxed);
+    c.wire_bytes.fetch_add(body.len() as u64, Relaxed);
+    if gzip {
+        // ISIZE: the last four bytes of a gzip stream hold the uncompressed length.
+        let isize = body
+            .len()
+            .checked_sub(4)
+            .map(|at| u32::from_le_bytes(body[at..].try_into().expect("4 bytes")))
+            .unwrap_or(0);
+        c.json_bytes.fetch_add(u64::from(isize), Relaxed);
+    } else {
+        c.json_bytes.fetch_add(body.len() as u64, Relaxed);
+        // Every entry the handler writes starts with its applicationName.
+        let n = memchr::memmem::find_iter(&body, b"{\"applicationName\":").count();
+        c.entries.fetch_add(n as u64, Relaxed);
+    }
+    StatusCode::OK
+}

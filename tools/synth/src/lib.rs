@@ -1,0 +1,514 @@
+//! Synthetic Microsoft Entra ID log batches shaped like production, for benchmarks.
+//!
+//! A [`Generator`] makes records of one tenant (sign-ins with 5-15 Conditional Access
+//! policies, non-interactive sign-ins, service principal and managed identity sign-ins, audit
+//! and provisioning records, a few failures), packs them into Event Hub events of about
+//! 200 KB (`{"records": [...]}`), and encodes 100 such events as the Azure Functions host
+//! sends them to a custom handler: `cardinality: many`, `dataType: binary`, so `Data.events`
+//! is a JSON string holding a JSON array of base64 strings, with the batch metadata
+//! (functions-host-protocol.md sections 1.4 and 1.5).
+//!
+//! Everything is a pure function of the seed: the same seed gives byte-identical output on
+//! every machine and every run.
+//!
+//! ```
+//! let mut generator = entra_synth::Generator::new(7, 0);
+//! let invocation = generator.invocation(2, 20_000);
+//! assert_eq!(invocation.events.len(), 2);
+//! assert!(invocation.request.starts_with(br#"{"Data":{"events":"[\""#));
+//! ```
+
+pub mod json;
+pub mod records;
+pub mod rng;
+mod tenant;
+pub mod time;
+
+use std::fmt;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
+pub use records::{Category, Record};
+use rng::Rng;
+use tenant::Tenant;
+use time::{TICKS_PER_MILLI, TICKS_PER_SECOND, Ticks};
+
+/// Events per invocation: `maxEventBatchSize` in host.json.
+pub const DEFAULT_EVENTS: usize = 100;
+/// Largest event body: Entra packs records into messages of about 200-250 KB.
+pub const DEFAULT_EVENT_BYTES: usize = 200 * 1024;
+
+/// Makes records, events and invocations for one tenant and one Event Hub partition.
+pub struct Generator {
+    rng: Rng,
+    tenant: Tenant,
+    partition: u32,
+    clock: Ticks,
+    sequence: i64,
+    offset: i64,
+    /// A record that did not fit in the previous event starts the next one.
+    pending: Option<(Record, Ticks)>,
+}
+
+/// One Event Hub event.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub body: Vec<u8>,
+    pub records: Vec<RecordInfo>,
+    pub enqueued: Ticks,
+}
+
+/// What a record was, without its text.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordInfo {
+    pub category: Category,
+    pub failed: bool,
+    pub bytes: usize,
+}
+
+/// One invocation request, with the event bodies it carries.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    /// The HTTP body the host POSTs to `/EventHubTrigger`.
+    pub request: Vec<u8>,
+    /// The event bodies (what base64-decoding `Data.events` gives back).
+    pub events: Vec<Vec<u8>>,
+    pub stats: Stats,
+}
+
+impl Generator {
+    /// A generator for tenant `seed`, partition `partition`. Partitions of the same seed share
+    /// the tenant (users, apps, policies) but carry different records.
+    pub fn new(seed: u64, partition: u32) -> Self {
+        let tenant = Tenant::new(&mut Rng::new(seed));
+        let mut rng = Rng::new(
+            seed.wrapping_mul(0x2545_F491_4F6C_DD1D)
+                ^ (u64::from(partition) + 1).wrapping_mul(0x9E37_79B9),
+        );
+        let clock = time::START + rng.below(3600) as i64 * TICKS_PER_SECOND;
+        let sequence = 1_000_000 + rng.below(1_000_000) as i64;
+        Generator {
+            rng,
+            tenant,
+            partition,
+            clock,
+            sequence,
+            offset: sequence * 205_000,
+            pending: None,
+        }
+    }
+
+    /// The next record, in the category mix of [`Category::MIX_PER_MILLE`].
+    pub fn record(&mut self) -> Record {
+        self.timed_record().0
+    }
+
+    fn timed_record(&mut self) -> (Record, Ticks) {
+        // About 50 records a second, with sub-millisecond digits like Entra's.
+        self.clock +=
+            self.rng.range(2, 38) as i64 * TICKS_PER_MILLI + self.rng.below(10_000) as i64;
+        let category = Category::ALL[self.rng.weighted(&Category::MIX_PER_MILLE)];
+        let at = self.clock;
+        (
+            records::record(&mut self.rng, &self.tenant, category, at),
+            at,
+        )
+    }
+
+    /// The next event: `{"records":[...]}` filled with records up to `max_bytes`.
+    pub fn event(&mut self, max_bytes: usize) -> Event {
+        let mut body = Vec::with_capacity(max_bytes);
+        body.extend_from_slice(b"{\"records\":[");
+        let mut records = Vec::new();
+        let mut last = self.clock;
+        loop {
+            let (record, at) = match self.pending.take() {
+                Some(p) => p,
+                None => self.timed_record(),
+            };
+            // +2 for the comma and the closing `]}`.
+            if !records.is_empty() && body.len() + record.json.len() + 3 > max_bytes {
+                self.pending = Some((record, at));
+                break;
+            }
+            if !records.is_empty() {
+                body.push(b',');
+            }
+            body.extend_from_slice(&record.json);
+            records.push(RecordInfo {
+                category: record.category,
+                failed: record.failed,
+                bytes: record.json.len(),
+            });
+            last = at;
+        }
+        body.extend_from_slice(b"]}");
+        // Azure Monitor delivers a few minutes after the last record.
+        let enqueued = last + (120 + self.rng.below(180) as i64) * TICKS_PER_SECOND;
+        Event {
+            body,
+            records,
+            enqueued,
+        }
+    }
+
+    /// The next invocation of `events` events of up to `event_bytes` each.
+    pub fn invocation(&mut self, events: usize, event_bytes: usize) -> Invocation {
+        let events: Vec<Event> = (0..events).map(|_| self.event(event_bytes)).collect();
+        let first_sequence = self.sequence;
+        let offsets: Vec<i64> = events
+            .iter()
+            .map(|e| {
+                let offset = self.offset;
+                // An event's offset advances by its size plus AMQP framing.
+                self.offset += e.body.len() as i64 + 230;
+                offset
+            })
+            .collect();
+        self.sequence += events.len() as i64;
+        let utc_now = events
+            .iter()
+            .map(|e| e.enqueued)
+            .max()
+            .unwrap_or(self.clock)
+            + self.rng.range(200, 3000) as i64 * TICKS_PER_MILLI;
+        let batch = Batch {
+            events: &events,
+            partition: self.partition,
+            first_sequence,
+            offsets: &offsets,
+            utc_now,
+            rand_guid: self.rng.guid(),
+        };
+        let request = batch.host_request();
+        let mut stats = Stats::default();
+        for e in &events {
+            stats.add_event(e);
+        }
+        stats.invocations = 1;
+        stats.request_bytes = request.len();
+        stats.largest_request = request.len();
+        Invocation {
+            request,
+            events: events.into_iter().map(|e| e.body).collect(),
+            stats,
+        }
+    }
+}
+
+/// The batch metadata of one invocation.
+struct Batch<'a> {
+    events: &'a [Event],
+    partition: u32,
+    first_sequence: i64,
+    offsets: &'a [i64],
+    utc_now: Ticks,
+    rand_guid: String,
+}
+
+impl Batch<'_> {
+    /// `{"Data":{"events":"[\"<base64>\",...]"},"Metadata":{...}}`, as the host writes it:
+    /// every value that is not an object is a JSON string holding JSON.
+    fn host_request(&self) -> Vec<u8> {
+        let base64_len: usize = self.events.iter().map(|e| e.body.len() * 4 / 3 + 8).sum();
+        let mut out = Vec::with_capacity(base64_len + 64 * 1024);
+        json::write_object(&mut out, |o| {
+            o.obj("Data", |d| {
+                let mut array = Vec::with_capacity(base64_len);
+                json::write_array(&mut array, |a| {
+                    for e in self.events {
+                        a.str(&BASE64.encode(&e.body));
+                    }
+                });
+                d.str("events", std::str::from_utf8(&array).expect("ASCII"));
+            });
+            o.obj("Metadata", |m| self.metadata(m));
+        });
+        out
+    }
+
+    fn metadata(&self, m: &mut json::Obj) {
+        let n = self.events.len();
+        let sequences: Vec<i64> = (0..n as i64).map(|i| self.first_sequence + i).collect();
+        let enqueued: Vec<String> = self
+            .events
+            .iter()
+            .map(|e| time::host_millis(e.enqueued))
+            .collect();
+        // A JSON array written into a string, as the host does for every `*Array` key.
+        let array = |f: &dyn Fn(&mut json::Arr)| {
+            let mut text = Vec::new();
+            json::write_array(&mut text, |a| f(a));
+            String::from_utf8(text).expect("UTF-8")
+        };
+        let context = |c: &mut json::Obj| {
+            c.bool("IsCheckpointingAfterInvocation", true)
+                .str(
+                    "FullyQualifiedNamespace",
+                    "entra-logs-prod.servicebus.windows.net",
+                )
+                .str("EventHubName", "insights-logs-entra")
+                .str("ConsumerGroup", "coralogix")
+                .str("PartitionId", &self.partition.to_string());
+        };
+        m.obj("TriggerPartitionContext", context)
+            .obj("PartitionContext", context)
+            .str(
+                "PartitionKeyArray",
+                &array(&|a| {
+                    for _ in 0..n {
+                        a.raw("null");
+                    }
+                }),
+            )
+            .str(
+                "OffsetArray",
+                &array(&|a| {
+                    for o in self.offsets {
+                        a.str(&o.to_string());
+                    }
+                }),
+            )
+            .str(
+                "SequenceNumberArray",
+                &array(&|a| {
+                    for s in &sequences {
+                        a.raw(&s.to_string());
+                    }
+                }),
+            )
+            .str(
+                "EnqueuedTimeUtcArray",
+                &array(&|a| {
+                    for t in &enqueued {
+                        a.str(t);
+                    }
+                }),
+            )
+            .str(
+                "PropertiesArray",
+                &array(&|a| {
+                    for _ in 0..n {
+                        a.raw("{}");
+                    }
+                }),
+            )
+            .str(
+                "SystemPropertiesArray",
+                &array(&|a| {
+                    for i in 0..n {
+                        a.obj(|s| {
+                            let offset = self.offsets[i].to_string();
+                            s.raw("x-opt-sequence-number", &sequences[i].to_string())
+                                .str("x-opt-offset", &offset)
+                                .str("x-opt-enqueued-time", &time::zulu7(self.events[i].enqueued))
+                                .raw("SequenceNumber", &sequences[i].to_string())
+                                .str("Offset", &offset)
+                                .str("OffsetString", &offset)
+                                .raw("PartitionKey", "null")
+                                .str("EnqueuedTimeUtc", &enqueued[i]);
+                        });
+                    }
+                }),
+            )
+            .obj("sys", |s| {
+                s.str("MethodName", "EventHubTrigger")
+                    .str("UtcNow", &time::host_now(self.utc_now))
+                    .str("RandGuid", &self.rand_guid);
+            });
+    }
+}
+
+/// Counts and sizes of what was generated.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub invocations: usize,
+    pub events: usize,
+    /// Sum of the event bodies (the decoded event JSON).
+    pub event_bytes: usize,
+    pub smallest_event: usize,
+    pub largest_event: usize,
+    /// Sum of the request bodies.
+    pub request_bytes: usize,
+    pub largest_request: usize,
+    pub categories: [CategoryStats; 6],
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CategoryStats {
+    pub records: usize,
+    pub failed: usize,
+    pub bytes: usize,
+    pub smallest: usize,
+    pub largest: usize,
+}
+
+impl Stats {
+    fn add_event(&mut self, e: &Event) {
+        let len = e.body.len();
+        self.smallest_event = if self.events == 0 {
+            len
+        } else {
+            self.smallest_event.min(len)
+        };
+        self.largest_event = self.largest_event.max(len);
+        self.events += 1;
+        self.event_bytes += len;
+        for r in &e.records {
+            let c = &mut self.categories[r.category.index()];
+            c.smallest = if c.records == 0 {
+                r.bytes
+            } else {
+                c.smallest.min(r.bytes)
+            };
+            c.largest = c.largest.max(r.bytes);
+            c.records += 1;
+            c.failed += usize::from(r.failed);
+            c.bytes += r.bytes;
+        }
+    }
+
+    pub fn records(&self) -> usize {
+        self.categories.iter().map(|c| c.records).sum()
+    }
+
+    /// Adds another invocation's statistics.
+    pub fn merge(&mut self, other: &Stats) {
+        self.smallest_event = if self.events == 0 {
+            other.smallest_event
+        } else {
+            self.smallest_event.min(other.smallest_event)
+        };
+        self.largest_event = self.largest_event.max(other.largest_event);
+        self.invocations += other.invocations;
+        self.events += other.events;
+        self.event_bytes += other.event_bytes;
+        self.request_bytes += other.request_bytes;
+        self.largest_request = self.largest_request.max(other.largest_request);
+        for (a, b) in self.categories.iter_mut().zip(&other.categories) {
+            a.smallest = if a.records == 0 {
+                b.smallest
+            } else if b.records == 0 {
+                a.smallest
+            } else {
+                a.smallest.min(b.smallest)
+            };
+            a.largest = a.largest.max(b.largest);
+            a.records += b.records;
+            a.failed += b.failed;
+            a.bytes += b.bytes;
+        }
+    }
+}
+
+/// A Markdown table of the mix and sizes.
+impl fmt::Display for Stats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let records = self.records().max(1);
+        let record_bytes: usize = self.categories.iter().map(|c| c.bytes).sum();
+        writeln!(
+            f,
+            "| category | records | share | failed | avg bytes | min | max |"
+        )?;
+        writeln!(f, "|---|---:|---:|---:|---:|---:|---:|")?;
+        for (category, c) in Category::ALL.iter().zip(&self.categories) {
+            writeln!(
+                f,
+                "| {} | {} | {:.1}% | {} | {} | {} | {} |",
+                category.name(),
+                c.records,
+                100.0 * c.records as f64 / records as f64,
+                c.failed,
+                c.bytes / c.records.max(1),
+                c.smallest,
+                c.largest
+            )?;
+        }
+        let failed: usize = self.categories.iter().map(|c| c.failed).sum();
+        writeln!(
+            f,
+            "| all | {} | 100% | {} | {} | | |",
+            self.records(),
+            failed,
+            record_bytes / records
+        )?;
+        writeln!(f)?;
+        writeln!(
+            f,
+            "{} invocation(s), {} events: {:.1} records/event, event bodies {}-{} bytes (avg {}), \
+             {} bytes of event JSON, {} bytes of requests (largest {}, {:.3} request bytes per event byte)",
+            self.invocations,
+            self.events,
+            self.records() as f64 / self.events.max(1) as f64,
+            self.smallest_event,
+            self.largest_event,
+            self.event_bytes / self.events.max(1),
+            self.event_bytes,
+            self.request_bytes,
+            self.largest_request,
+            self.request_bytes as f64 / self.event_bytes.max(1) as f64
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_bytes_other_seed_other_bytes() {
+        let a = Generator::new(42, 0).invocation(3, 50_000);
+        let b = Generator::new(42, 0).invocation(3, 50_000);
+        assert_eq!(a.request, b.request);
+        let c = Generator::new(43, 0).invocation(3, 50_000);
+        assert_ne!(a.request, c.request);
+        let d = Generator::new(42, 1).invocation(3, 50_000);
+        assert_ne!(a.request, d.request);
+    }
+
+    #[test]
+    fn events_are_full_and_bounded() {
+        let inv = Generator::new(1, 0).invocation(5, DEFAULT_EVENT_BYTES);
+        for body in &inv.events {
+            assert!(body.len() <= DEFAULT_EVENT_BYTES);
+            assert!(
+                body.len() > DEFAULT_EVENT_BYTES - 16 * 1024,
+                "{}",
+                body.len()
+            );
+            assert!(body.starts_with(b"{\"records\":[{") && body.ends_with(b"}]}"));
+        }
+    }
+
+    #[test]
+    fn the_request_carries_the_events_in_base64() {
+        let inv = Generator::new(5, 2).invocation(4, 30_000);
+        let text = std::str::from_utf8(&inv.request).unwrap();
+        let start = text.find("\"events\":\"[\\\"").unwrap() + "\"events\":\"[\\\"".len();
+        let end = text[start..].find("\\\"]\"").unwrap() + start;
+        let decoded: Vec<Vec<u8>> = text[start..end]
+            .split("\\\",\\\"")
+            .map(|b| BASE64.decode(b).unwrap())
+            .collect();
+        assert_eq!(decoded, inv.events);
+        assert!(text.contains(r#""PartitionId":"2""#));
+        assert!(text.contains(r#""SequenceNumberArray":"["#));
+    }
+
+    #[test]
+    fn stats_add_up() {
+        let mut g = Generator::new(9, 0);
+        let a = g.invocation(3, 40_000);
+        let b = g.invocation(2, 40_000);
+        let mut s = a.stats.clone();
+        s.merge(&b.stats);
+        assert_eq!(s.events, 5);
+        assert_eq!(s.records(), a.stats.records() + b.stats.records());
+        let record_bytes: usize = s.categories.iter().map(|c| c.bytes).sum();
+        let event_bytes: usize = a.events.iter().chain(&b.events).map(Vec::len).sum();
+        assert_eq!(s.event_bytes, event_bytes);
+        assert!(record_bytes < event_bytes);
+        assert!(s.to_string().contains("| SignInLogs |"));
+    }
+}
