@@ -164,6 +164,16 @@ impl Served {
     }
 }
 
+/// Invokes the served binary from a blocking thread (the test's runtime also runs the ingress).
+async fn invoke_off_thread(served: Served, body: Vec<u8>) -> (Served, u16, Value) {
+    tokio::task::spawn_blocking(move || {
+        let (status, answer) = served.invoke(body);
+        (served, status, answer)
+    })
+    .await
+    .unwrap()
+}
+
 /// A minimal blocking HTTP client for these tests (the process under test is separate).
 mod reqwest {
     use std::io::{Read, Write};
@@ -259,12 +269,7 @@ async fn serves_on_loopback_logs_to_stdout_and_never_prints_the_key() {
         &[envelope(&[signin("SignInLogs", 1, "0")])],
         3,
     );
-    let (served, (status, answer)) = tokio::task::spawn_blocking(move || {
-        let r = served.invoke(body);
-        (served, r)
-    })
-    .await
-    .unwrap();
+    let (served, status, answer) = invoke_off_thread(served, body).await;
     assert_eq!(status, 502);
     let error = answer["Error"].as_str().unwrap();
     assert!(
@@ -310,12 +315,7 @@ async fn a_successful_invocation_through_the_binary() {
         &[envelope(&[signin("SignInLogs", 1, "0")])],
         3,
     );
-    let (served, (status, answer)) = tokio::task::spawn_blocking(move || {
-        let r = served.invoke(body);
-        (served, r)
-    })
-    .await
-    .unwrap();
+    let (served, status, answer) = invoke_off_thread(served, body).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["Outputs"], serde_json::json!({}));
     assert_eq!(ingress.entries().len(), 1);
