@@ -43,7 +43,7 @@ struct Cli {
     #[arg(long)]
     binary: Option<PathBuf>,
     /// Measured invocations per partition count (after one warm-up invocation per partition).
-    #[arg(long, default_value_t = 40)]
+    #[arg(long, default_value_t = 100)]
     invocations: usize,
     /// Partition counts to run, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1,2,4")]
@@ -347,6 +347,14 @@ async fn bench(cli: &Cli, binary: &std::path::Path) -> Result<(), String> {
         cli.events, cli.seed
     );
     let (payloads, stats) = generate(cli, max_partitions);
+    println!(
+        "# entra-loadgen\n\nBinary: {} ({} bytes). Machine: {cores} cores, kernel {}.\n",
+        binary.display(),
+        std::fs::metadata(binary).map(|m| m.len()).unwrap_or(0),
+        std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .unwrap_or_default()
+            .trim()
+    );
     let largest_request = payloads.iter().map(|p| p.request.len()).max().unwrap_or(0);
     println!("## Data (one invocation per partition)\n\n{stats}");
 
@@ -646,12 +654,13 @@ async fn soak(cli: &Cli, binary: &std::path::Path, invocations: usize) -> Result
     let mut rss = Vec::new();
     while done < invocations {
         let n = chunk.min(invocations - done);
+        // One warm-up invocation per partition before the first interval, not counted.
         let warm_up = done == 0;
         let level = run_level(
             &client, &handler, &counters, &payloads, partitions, n, warm_up,
         )
         .await;
-        done += n + if warm_up { partitions } else { 0 };
+        done += n;
         records += level.records;
         failed += level.errors;
         let s = handler.stats();
