@@ -95,11 +95,7 @@ struct Payload {
 
 fn main() {
     let cli = Cli::parse();
-    let binary = cli.binary.clone().unwrap_or_else(|| {
-        let dir = std::env::var_os("CARGO_TARGET_DIR")
-            .map_or_else(|| PathBuf::from("target"), PathBuf::from);
-        dir.join("release").join("entra-coralogix")
-    });
+    let binary = cli.binary.clone().unwrap_or_else(default_binary);
     if !binary.is_file() {
         eprintln!(
             "entra-loadgen: {} not found: run `cargo build --release` first, or pass --binary",
@@ -121,6 +117,21 @@ fn main() {
         eprintln!("entra-loadgen: {e}");
         std::process::exit(1);
     }
+}
+
+/// `$CARGO_TARGET_DIR/release/entra-coralogix` if set, else `target/release/entra-coralogix`
+/// here, else in this workspace's root (for `cargo run` from a subdirectory).
+fn default_binary() -> PathBuf {
+    let relative = PathBuf::from("release").join("entra-coralogix");
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(dir).join(relative);
+    }
+    let here = PathBuf::from("target").join(&relative);
+    if here.is_file() {
+        return here;
+    }
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target");
+    workspace.join(relative)
 }
 
 fn generate(cli: &Cli, partitions: usize) -> (Vec<Arc<Payload>>, Stats) {
