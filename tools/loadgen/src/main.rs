@@ -167,6 +167,7 @@ fn floor(events: &[Vec<u8>], runs: usize) -> Duration {
 }
 
 /// What one partition count measured.
+#[derive(Default)]
 struct Level {
     partitions: usize,
     invocations: usize,
@@ -181,6 +182,16 @@ struct Level {
     other_cpu: f64,
     peak_rss: u64,
     sink: sink::Snapshot,
+    errors: usize,
+    first_error: Option<String>,
+}
+
+/// What one sender ("partition") did.
+#[derive(Default)]
+struct Sent {
+    latencies: Vec<Duration>,
+    records: usize,
+    input_bytes: usize,
     errors: usize,
     first_error: Option<String>,
 }
@@ -286,21 +297,21 @@ async fn run_level(
                 Arc::clone(&next),
             );
             tokio::spawn(async move {
-                let mut out = (Vec::new(), 0usize, 0usize, 0usize, None::<String>);
+                let mut sent = Sent::default();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= invocations {
-                        return out;
+                        return sent;
                     }
                     match invoke(&client, &payload, i).await {
                         Ok(latency) => {
-                            out.0.push(latency);
-                            out.1 += payload.records;
-                            out.2 += payload.event_bytes;
+                            sent.latencies.push(latency);
+                            sent.records += payload.records;
+                            sent.input_bytes += payload.event_bytes;
                         }
                         Err(e) => {
-                            out.3 += 1;
-                            out.4.get_or_insert(e);
+                            sent.errors += 1;
+                            sent.first_error.get_or_insert(e);
                         }
                     }
                 }
@@ -310,25 +321,15 @@ async fn run_level(
     let mut level = Level {
         partitions,
         invocations,
-        records: 0,
-        input_bytes: 0,
-        wall: Duration::ZERO,
-        latencies: Vec::new(),
-        handler_cpu: 0.0,
-        loadgen_cpu: 0.0,
-        other_cpu: 0.0,
-        peak_rss: 0,
-        sink: sink::Snapshot::default(),
-        errors: 0,
-        first_error: None,
+        ..Level::default()
     };
     for task in tasks {
-        let (latencies, records, bytes, errors, error) = task.await.expect("a sender task");
-        level.latencies.extend(latencies);
-        level.records += records;
-        level.input_bytes += bytes;
-        level.errors += errors;
-        level.first_error = level.first_error.or(error);
+        let sent = task.await.expect("a sender task");
+        level.latencies.extend(sent.latencies);
+        level.records += sent.records;
+        level.input_bytes += sent.input_bytes;
+        level.errors += sent.errors;
+        level.first_error = level.first_error.or(sent.first_error);
     }
     level.wall = started.elapsed();
     let after = handler.stats();
