@@ -18,8 +18,7 @@
 
 use std::io::{Read, Write};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
+use base64_simd::STANDARD as BASE64;
 use chrono::Utc;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
@@ -100,7 +99,7 @@ impl Parcel<'_> {
 
     /// The value for `Outputs.deadletter`.
     pub fn encode_for_output(&self) -> String {
-        BASE64.encode(self.encode())
+        BASE64.encode_to_string(self.encode())
     }
 }
 
@@ -189,7 +188,8 @@ mod tests {
             events: &events,
             failed: &failed,
         };
-        let blob = gunzip_if_needed(BASE64.decode(parcel.encode_for_output()).unwrap()).unwrap();
+        let blob =
+            gunzip_if_needed(BASE64.decode_to_vec(parcel.encode_for_output()).unwrap()).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&blob).unwrap();
         assert_eq!(v["kind"], KIND);
         assert_eq!(v["reason"], "Coralogix down");

@@ -18,8 +18,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
+use base64_simd::STANDARD as BASE64;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -188,7 +187,7 @@ fn decode_string_value(inner: &str) -> Result<(Vec<Vec<u8>>, Cardinality), Decod
         _ => Ok((
             vec![
                 BASE64
-                    .decode(inner.as_bytes())
+                    .decode_to_vec(inner.as_bytes())
                     .unwrap_or_else(|_| inner.as_bytes().to_vec()),
             ],
             Cardinality::One,
@@ -216,7 +215,7 @@ fn decode_elements(items: &[&RawValue]) -> Result<Vec<Vec<u8>>, DecodeError> {
         strings
             .iter()
             .flatten()
-            .map(|s| BASE64.decode(s.as_bytes()).ok())
+            .map(|s| BASE64.decode_to_vec(s.as_bytes()).ok())
             .collect()
     } else {
         None
@@ -243,13 +242,16 @@ fn fast_base64_array(token: &str) -> Option<Vec<Vec<u8>>> {
         return Some(Vec::new());
     }
     // Base64 never contains a comma, so the elements are exactly the comma-separated parts.
-    inner
-        .split(|&c| c == b',')
-        .map(|part| {
-            let b64 = part.strip_prefix(b"\\\"")?.strip_suffix(b"\\\"")?;
-            BASE64.decode(b64).ok()
-        })
-        .collect()
+    let mut events = Vec::new();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b',', inner).chain([inner.len()]) {
+        let b64 = inner[start..end]
+            .strip_prefix(b"\\\"")?
+            .strip_suffix(b"\\\"")?;
+        events.push(BASE64.decode_to_vec(b64).ok()?);
+        start = end + 1;
+    }
+    Some(events)
 }
 
 fn preview(text: &str) -> String {
@@ -396,7 +398,7 @@ mod tests {
     use serde_json::json;
 
     fn b64(s: &str) -> String {
-        BASE64.encode(s)
+        BASE64.encode_to_string(s)
     }
 
     fn request(events: Value, metadata: Value) -> Vec<u8> {
@@ -443,7 +445,7 @@ mod tests {
     #[test]
     fn many_binary_with_escaped_slashes_takes_the_slow_path() {
         // Some serializers write '/' as "\/"; the result must be the same.
-        let body = BASE64.encode([0xffu8, 0xfe, 0xfd]); // "//79"
+        let body = BASE64.encode_to_string([0xffu8, 0xfe, 0xfd]); // "//79"
         assert!(body.contains('/'));
         let inner = format!("[\"{}\"]", body.replace('/', "\\/"));
         let inv = decode(&request(json!(inner), json!({}))).unwrap();
