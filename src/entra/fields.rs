@@ -9,7 +9,9 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use super::time::Timestamp;
 
 /// Any JSON value, keeping strings and numbers and ignoring the rest.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -25,6 +27,11 @@ pub enum Scalar<'a> {
 }
 
 impl<'a> Scalar<'a> {
+    /// Absent or `null`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Scalar::Null)
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Scalar::Str(s) => Some(s),
@@ -99,6 +106,29 @@ impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
     }
 }
 
+/// A map key, borrowed from the record's text unless it has escapes. (serde's `Cow<str>`
+/// always allocates.)
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 /// Reads an object's keys one by one; anything that is not an object reads as `T::default()`.
 pub trait Fields<'de>: Default {
     /// Reads the value of `key` from `map` if the key is wanted; returns false to skip it.
@@ -118,7 +148,7 @@ impl<'de, T: Fields<'de>> Deserialize<'de> for Lenient<T> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut out = T::default();
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                while let Some(Key(key)) = map.next_key()? {
                     if !out.field(&key, &mut map)? {
                         map.next_value::<IgnoredAny>()?;
                     }
@@ -155,7 +185,8 @@ impl<'de, T: Fields<'de>> Deserialize<'de> for Lenient<T> {
 /// The top level of a record.
 #[derive(Debug, Default)]
 pub struct Top<'a> {
-    pub time: Scalar<'a>,
+    /// `time`, parsed when it was read (`None` if absent or not a time).
+    pub time: Option<Timestamp>,
     pub created_date_time: Scalar<'a>,
     pub category: Scalar<'a>,
     pub category_pascal: Scalar<'a>,
@@ -166,30 +197,6 @@ pub struct Top<'a> {
     pub resource_id: Scalar<'a>,
     pub result_type: Scalar<'a>,
     pub properties: Properties<'a>,
-}
-
-impl<'de> Fields<'de> for Top<'de> {
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        let slot = match key {
-            "time" => &mut self.time,
-            "CreatedDateTime" | "createdDateTime" => &mut self.created_date_time,
-            "category" => &mut self.category,
-            "Category" => &mut self.category_pascal,
-            "level" => &mut self.level,
-            "Level" => &mut self.level_pascal,
-            "tenantId" => &mut self.tenant_id,
-            "TenantId" => &mut self.tenant_id_pascal,
-            "resourceId" | "ResourceId" => &mut self.resource_id,
-            "resultType" | "ResultType" => &mut self.result_type,
-            "properties" => {
-                self.properties = map.next_value::<Lenient<Properties>>()?.0;
-                return Ok(true);
-            }
-            _ => return Ok(false),
-        };
-        *slot = map.next_value()?;
-        Ok(true)
-    }
 }
 
 /// The parts of `properties` that matter for time, outcome, tenant and identity.
@@ -208,30 +215,6 @@ pub struct Properties<'a> {
     pub provisioning_status: Scalar<'a>,
 }
 
-impl<'de> Fields<'de> for Properties<'de> {
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        let slot = match key {
-            "id" => &mut self.id,
-            "requestId" => &mut self.request_id,
-            "createdDateTime" => &mut self.created_date_time,
-            "activityDateTime" => &mut self.activity_date_time,
-            "tenantId" => &mut self.tenant_id,
-            "result" => &mut self.result,
-            "status" => {
-                self.error_code = map.next_value::<Lenient<Status>>()?.0.0;
-                return Ok(true);
-            }
-            "provisioningStatusInfo" => {
-                self.provisioning_status = map.next_value::<Lenient<Status>>()?.0.1;
-                return Ok(true);
-            }
-            _ => return Ok(false),
-        };
-        *slot = map.next_value()?;
-        Ok(true)
-    }
-}
-
 /// `status` (sign-ins: `errorCode`) and `provisioningStatusInfo` (`status`/`Status`).
 #[derive(Debug, Default)]
 pub struct Status<'a>(Scalar<'a>, Scalar<'a>);
@@ -247,25 +230,209 @@ impl<'de> Fields<'de> for Status<'de> {
     }
 }
 
-/// Reads a record's fields. The text is a valid JSON value (it came out of the splitter), so
-/// this cannot fail; a parse error (impossible in practice) yields no fields.
-pub fn read(json: &str) -> Top<'_> {
-    serde_json::from_str::<Lenient<Top>>(json)
-        .map(|l| l.0)
-        .unwrap_or_default()
+/// Reads a record's fields, stopping as soon as `done` says nothing left can change the
+/// result: an Entra sign-in is known after `properties.id`, long before the Conditional Access
+/// arrays that make up most of its bytes. The text is a valid JSON value (it came out of the
+/// splitter); anything that is not an object has no fields.
+pub fn read<'de>(json: &'de str, done: impl Fn(&Top<'de>) -> bool) -> Top<'de> {
+    let mut top = Top::default();
+    let mut de = serde_json::Deserializer::from_str(json);
+    // The early stop travels up as an error; what was read until then is in `top`.
+    let _ = TopSeed {
+        top: &mut top,
+        done: &done,
+    }
+    .deserialize(&mut de);
+    top
+}
+
+/// Raised to stop reading once the record's meaning is known.
+const STOP: &str = "stop: the record's meaning is known";
+
+struct TopSeed<'t, 'de, F> {
+    top: &'t mut Top<'de>,
+    done: &'t F,
+}
+
+impl<'de, F: Fn(&Top<'de>) -> bool> DeserializeSeed<'de> for TopSeed<'_, 'de, F> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, F: Fn(&Top<'de>) -> bool> Visitor<'de> for TopSeed<'_, 'de, F> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Key(key)) = map.next_key()? {
+            let top = &mut *self.top;
+            let slot = match key.as_ref() {
+                "time" => {
+                    top.time = map
+                        .next_value::<Scalar>()?
+                        .as_str()
+                        .and_then(super::time::parse);
+                    None
+                }
+                "CreatedDateTime" | "createdDateTime" => Some(&mut top.created_date_time),
+                "category" => Some(&mut top.category),
+                "Category" => Some(&mut top.category_pascal),
+                "level" => Some(&mut top.level),
+                "Level" => Some(&mut top.level_pascal),
+                "tenantId" => Some(&mut top.tenant_id),
+                "TenantId" => Some(&mut top.tenant_id_pascal),
+                "resourceId" | "ResourceId" => Some(&mut top.resource_id),
+                "resultType" | "ResultType" => Some(&mut top.result_type),
+                "properties" => {
+                    map.next_value_seed(PropertiesSeed {
+                        top: &mut *self.top,
+                        done: self.done,
+                    })?;
+                    None
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            if let Some(slot) = slot {
+                *slot = map.next_value()?;
+            }
+            if (self.done)(self.top) {
+                return Err(de::Error::custom(STOP));
+            }
+        }
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+struct PropertiesSeed<'t, 'de, F> {
+    top: &'t mut Top<'de>,
+    done: &'t F,
+}
+
+impl<'de, F: Fn(&Top<'de>) -> bool> DeserializeSeed<'de> for PropertiesSeed<'_, 'de, F> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        // `properties` that is not an object (some services send a string) has no fields.
+        let (top, done) = (self.top, self.done);
+        d.deserialize_any(PropertiesVisitor { top, done })
+    }
+}
+
+struct PropertiesVisitor<'t, 'de, F> {
+    top: &'t mut Top<'de>,
+    done: &'t F,
+}
+
+impl<'de, F: Fn(&Top<'de>) -> bool> Visitor<'de> for PropertiesVisitor<'_, 'de, F> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Key(key)) = map.next_key()? {
+            let props = &mut self.top.properties;
+            match key.as_ref() {
+                "id" => props.id = map.next_value()?,
+                "requestId" => props.request_id = map.next_value()?,
+                "createdDateTime" => props.created_date_time = map.next_value()?,
+                "activityDateTime" => props.activity_date_time = map.next_value()?,
+                "tenantId" => props.tenant_id = map.next_value()?,
+                "result" => props.result = map.next_value()?,
+                "status" => props.error_code = map.next_value::<Lenient<Status>>()?.0.0,
+                "provisioningStatusInfo" => {
+                    props.provisioning_status = map.next_value::<Lenient<Status>>()?.0.1
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            }
+            if (self.done)(self.top) {
+                return Err(de::Error::custom(STOP));
+            }
+        }
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn read_all(json: &str) -> Top<'_> {
+        read(json, |_| false)
+    }
+
+    #[test]
+    fn stops_when_done() {
+        let json =
+            r#"{"a": 1, "category": "X", "properties": {"id": "i", "result": "r"}, "Level": 4}"#;
+        let t = read(json, |t| !t.properties.id.is_null());
+        assert_eq!(t.category.as_str(), Some("X"));
+        assert_eq!(t.properties.id.as_str(), Some("i"));
+        assert!(t.properties.result.is_null(), "read past the stop");
+        assert!(t.level_pascal.is_null());
+        let t = read_all(json);
+        assert_eq!(t.properties.result.as_str(), Some("r"));
+        assert_eq!(t.level_pascal, Scalar::Int(4));
+    }
+
     #[test]
     fn odd_types_do_not_fail() {
-        let t = read(
+        let t = read_all(
             r#"{"time": 12, "Level": {"x": 1}, "category": ["a"], "durationMs": "0",
                 "properties": "not an object", "tenantId": null}"#,
         );
-        assert_eq!(t.time, Scalar::Int(12));
+        assert_eq!(t.time, None);
         assert_eq!(t.level_pascal, Scalar::Nested);
         assert_eq!(t.category, Scalar::Nested);
         assert_eq!(t.tenant_id, Scalar::Null);
@@ -274,13 +441,13 @@ mod tests {
 
     #[test]
     fn duplicate_keys_keep_the_last() {
-        let t = read(r#"{"category": "A", "category": "SignInLogs"}"#);
+        let t = read_all(r#"{"category": "A", "category": "SignInLogs"}"#);
         assert_eq!(t.category.as_str(), Some("SignInLogs"));
     }
 
     #[test]
     fn nested_fields() {
-        let t = read(
+        let t = read_all(
             r#"{"properties": {"id": "x", "status": {"errorCode": 50140, "failureReason": "r"},
                 "provisioningStatusInfo": {"Status": "failure"}, "other": {"deep": [1, {"a": 2}]}}}"#,
         );
@@ -291,15 +458,15 @@ mod tests {
 
     #[test]
     fn strings_are_borrowed_when_unescaped() {
-        let t = read(r#"{"category": "AuditLogs", "time": "a\"b"}"#);
+        let t = read_all(r#"{"category": "AuditLogs", "resultType": "a\"b"}"#);
         assert!(matches!(t.category, Scalar::Str(Cow::Borrowed(_))));
-        assert_eq!(t.time.as_str(), Some("a\"b"));
+        assert_eq!(t.result_type.as_str(), Some("a\"b"));
     }
 
     #[test]
     fn non_objects_have_no_fields() {
-        assert_eq!(read("\"text\"").category, Scalar::Null);
-        assert_eq!(read("[1,2]").category, Scalar::Null);
-        assert_eq!(read("42").category, Scalar::Null);
+        assert_eq!(read_all("\"text\"").category, Scalar::Null);
+        assert_eq!(read_all("[1,2]").category, Scalar::Null);
+        assert_eq!(read_all("42").category, Scalar::Null);
     }
 }

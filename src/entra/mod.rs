@@ -84,17 +84,22 @@ pub struct Meaning<'a> {
 
 /// Reads a record (the JSON text of one record) and says what it means.
 pub fn describe(json: &str) -> Meaning<'_> {
-    let top = fields::read(json);
+    describe_with(json, known)
+}
+
+fn describe_with<'a>(json: &'a str, done: impl Fn(&fields::Top<'a>) -> bool) -> Meaning<'a> {
+    let top = fields::read(json, done);
     let category = category(top.category.into_str().or(top.category_pascal.into_str()));
     let props = top.properties;
-    let time = [
-        &top.time,
-        &props.created_date_time,
-        &props.activity_date_time,
-        &top.created_date_time,
-    ]
-    .into_iter()
-    .find_map(|s| s.as_str().and_then(time::parse));
+    let time = top.time.or_else(|| {
+        [
+            &props.created_date_time,
+            &props.activity_date_time,
+            &top.created_date_time,
+        ]
+        .into_iter()
+        .find_map(|s| s.as_str().and_then(time::parse))
+    });
     let outcome = outcome(
         category.as_deref(),
         &top.result_type,
@@ -129,6 +134,43 @@ pub fn describe(json: &str) -> Meaning<'_> {
         tenant,
         id,
         outcome,
+    }
+}
+
+/// True once the fields read so far decide everything `describe` returns, so the rest of the
+/// record need not be read: category, time, level, tenant, own id and outcome are all known.
+/// Records lacking any of them are read to the end. (A record that carries a key twice, or in
+/// both spellings such as `Level` and `level`, may keep the first instead of the preferred one.)
+fn known(top: &fields::Top) -> bool {
+    let non_empty = |s: &Scalar| s.as_str().is_some_and(|s| !s.trim().is_empty());
+    let Some(category) = top.category.as_str().or(top.category_pascal.as_str()) else {
+        return false;
+    };
+    let props = &top.properties;
+    if top.time.is_none()
+        || (top.level_pascal.is_null() && top.level.is_null())
+        || !(non_empty(&top.tenant_id) || non_empty(&top.tenant_id_pascal))
+        || !non_empty(&props.id)
+    {
+        return false;
+    }
+    let is_word = |s: &Scalar| {
+        s.as_str().is_some_and(|w| {
+            let w = w.trim();
+            ["success", "failure", "failed"]
+                .iter()
+                .any(|k| w.eq_ignore_ascii_case(k))
+        })
+    };
+    let category = category.trim();
+    if is_signin(category) {
+        top.result_type.as_i64().is_some()
+    } else if category.eq_ignore_ascii_case("AuditLogs") || category.eq_ignore_ascii_case("Audit") {
+        is_word(&props.result) || props.result.as_i64().is_some()
+    } else if category.eq_ignore_ascii_case("ProvisioningLogs") {
+        is_word(&top.result_type)
+    } else {
+        !top.result_type.is_null()
     }
 }
 
@@ -372,6 +414,63 @@ mod tests {
             Some("p")
         );
         assert_eq!(t(json!({"resourceId": "/subscriptions/s/x"})), None);
+    }
+
+    /// Reading stops early only when the rest cannot change the meaning.
+    fn same_as_reading_everything(json: &str) {
+        assert_eq!(describe(json), describe_with(json, |_| false), "{json}");
+    }
+
+    #[test]
+    fn stopping_early_changes_nothing_on_the_example_records() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/entra-batch.json");
+        let text = std::fs::read_to_string(path).unwrap();
+        let records: Vec<&serde_json::value::RawValue> = serde_json::from_str::<
+            std::collections::HashMap<&str, Vec<&serde_json::value::RawValue>>,
+        >(&text)
+        .unwrap()
+        .remove("records")
+        .unwrap();
+        for r in records {
+            same_as_reading_everything(r.get());
+        }
+    }
+
+    proptest::proptest! {
+        /// Records with each key at most once (in one of its spellings), in any order.
+        #[test]
+        fn stopping_early_changes_nothing(
+            picks in proptest::collection::vec(proptest::option::of(0usize..4), 8),
+            order in proptest::collection::vec(proptest::num::usize::ANY, 8),
+        ) {
+            let keys: [&[&str]; 8] = [
+                &[r#""time":"2026-11-02T08:14:07.4521983Z""#, r#""time":"garbage""#, r#""time":7"#],
+                &[r#""category":"SignInLogs""#, r#""category":"AuditLogs""#,
+                  r#""Category":"ProvisioningLogs""#, r#""category":"RiskyUsers""#],
+                &[r#""Level":4"#, r#""level":"Error""#, r#""Level":"2""#],
+                &[r#""tenantId":"T1""#, r#""TenantId":"t9""#],
+                &[r#""resourceId":"/tenants/t2/providers/x""#],
+                &[r#""resultType":"0""#, r#""resultType":"Failure""#, r#""resultType":"50126""#,
+                  r#""resultType":"Skipped""#],
+                &[r#""CreatedDateTime":"2026-01-01T00:00:00Z""#],
+                &[r#""properties":{"id":"p1","result":"failure","status":{"errorCode":5}}"#,
+                  r#""properties":{"requestId":"r","createdDateTime":"2026-02-02T00:00:00Z","id":"p2"}"#,
+                  r#""properties":{"provisioningStatusInfo":{"Status":"failure"},"id":"p3","tenantId":"t3"}"#,
+                  r#""properties":"a string""#],
+            ];
+            let mut fields: Vec<&str> = keys
+                .iter()
+                .zip(&picks)
+                .filter_map(|(choices, pick)| pick.map(|p| choices[p % choices.len()]))
+                .collect();
+            for (i, j) in order.iter().enumerate() {
+                let len = fields.len();
+                if len > 1 {
+                    fields.swap(i % len, j % len);
+                }
+            }
+            same_as_reading_everything(&format!("{{{}}}", fields.join(",")));
+        }
     }
 
     #[test]
