@@ -37,6 +37,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(),
@@ -48,6 +49,23 @@ fn main() -> ExitCode {
             // One line, to stderr: the Functions host shows it as an error.
             eprintln!("entra-coralogix: error: {e:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// glibc gives each thread that allocates its own arena (up to 8 per core) and keeps freed
+/// memory in it; with invocations moving between tokio workers and blocking threads, peak RSS
+/// grew with every arena. One arena per two cores kept RSS at about 2x the request body on the
+/// benchmark at no CPU cost (BENCHMARKS.md, "Memory"). An explicit MALLOC_ARENA_MAX wins.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let arenas = (cores / 2).max(1) as libc::c_int;
+        // SAFETY: mallopt only changes allocator tuning; it is called before any other thread
+        // exists.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, arenas);
         }
     }
 }

@@ -11,7 +11,7 @@ use crate::coralogix::{Batcher, Delivery, Entry, Request, Text};
 use crate::entra::{self, Outcome, Timestamp, UNCATEGORIZED, UNPARSED};
 use crate::host::Invocation;
 use crate::records::{self, Record, Shape};
-use crate::settings::Settings;
+use crate::settings::{Compression, Settings};
 
 /// What happened to the records of an invocation before delivery.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -58,13 +58,14 @@ impl<'s> Builder<'s> {
         }
     }
 
-    /// Adds every event of a host invocation. Records without an id of their own are
-    /// identified by partition and sequence number (`eh:<partition>:<sequence>:<index>`), which
-    /// the host repeats when it delivers the same batch again.
-    pub fn add_invocation(&mut self, invocation: &Invocation, invocation_id: &str) {
+    /// Adds every event of a host invocation, freeing each event's body once its entries are
+    /// written (the metadata stays). Records without an id of their own are identified by
+    /// partition and sequence number (`eh:<partition>:<sequence>:<index>`), which the host
+    /// repeats when it delivers the same batch again.
+    pub fn add_invocation(&mut self, invocation: &mut Invocation, invocation_id: &str) {
         let partition = invocation.partition.partition_id.as_deref().unwrap_or("?");
         let mut key = String::new();
-        for (i, event) in invocation.events.iter().enumerate() {
+        for (i, event) in invocation.events.iter_mut().enumerate() {
             key.clear();
             match event.meta.sequence_number {
                 Some(seq) => write!(key, "eh:{partition}:{seq}"),
@@ -72,7 +73,8 @@ impl<'s> Builder<'s> {
             }
             .expect("writing to a String cannot fail");
             let enqueued = event.meta.enqueued_time.map(Timestamp::from);
-            self.add_event(&event.body, enqueued, &key);
+            let body = std::mem::take(&mut event.body);
+            self.add_event(&body, enqueued, &key);
         }
     }
 
@@ -173,9 +175,15 @@ impl<'s> Builder<'s> {
         listed(&rules.categories) || (outcome == Outcome::Success && listed(&rules.successful_in))
     }
 
+    /// The requests, compressed here (off the async runtime, once for all retries) when
+    /// `COMPRESSION=gzip`.
     pub fn finish(self) -> Built {
+        let mut requests = self.batcher.finish();
+        if self.settings.compression == Compression::Gzip {
+            requests.iter_mut().for_each(Request::compress);
+        }
         Built {
-            requests: self.batcher.finish(),
+            requests,
             counts: self.counts,
         }
     }

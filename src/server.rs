@@ -19,6 +19,7 @@ use axum::routing::{get, post};
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tracing::{Instrument, error, info, info_span, warn};
 
 use crate::coralogix::{self, HttpSink, Plan, RetryPolicy};
@@ -35,11 +36,19 @@ const INVOCATION_ID: &str = "x-azure-functions-invocationid";
 struct App {
     settings: Settings,
     sink: HttpSink,
+    /// Decoding and building are CPU-bound: more of them at once than there are cores only
+    /// holds more batches in memory without finishing sooner.
+    cpu: Semaphore,
 }
 
 /// The routes, sharing one HTTP client to Coralogix.
 pub fn router(settings: Settings, sink: HttpSink) -> Router {
-    let app = Arc::new(App { settings, sink });
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let app = Arc::new(App {
+        settings,
+        sink,
+        cpu: Semaphore::new(cores),
+    });
     Router::new()
         .route("/", get(ready).head(ready))
         .route(&format!("/{FUNCTION_NAME}"), post(invoke))
@@ -123,7 +132,13 @@ async fn handle(
 
     let app2 = Arc::clone(&app);
     let id = invocation_id.clone();
+    let permit = app
+        .cpu
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
     let prepared = tokio::task::spawn_blocking(move || prepare(&app2.settings, bytes, &id)).await;
+    drop(permit);
     let prepared = match prepared {
         Ok(Ok(p)) => p,
         Ok(Err(e)) => {
@@ -214,10 +229,10 @@ fn prepare(
     body: Vec<u8>,
     invocation_id: &str,
 ) -> Result<Prepared, host::DecodeError> {
-    let invocation = host::decode(&body)?;
+    let mut invocation = host::decode(&body)?;
     drop(body); // the events own their bytes; free the request before building entries
     let mut builder = Builder::new(settings);
-    builder.add_invocation(&invocation, invocation_id);
+    builder.add_invocation(&mut invocation, invocation_id);
     let events = invocation.events.iter().map(|e| e.meta.clone()).collect();
     Ok(Prepared {
         built: builder.finish(),

@@ -193,12 +193,12 @@ proptest! {
     ) {
         let bodies: Vec<Vec<u8>> = events.iter().map(Event::body).collect();
         let request = host_request(shape, &bodies, 1);
-        let invocation = host::decode(&request).expect("a host-shaped request decodes");
+        let mut invocation = host::decode(&request).expect("a host-shaped request decodes");
         prop_assert_eq!(invocation.events.len(), events.len());
 
         let settings = settings(&drop, max_request);
         let mut builder = Builder::new(&settings);
-        builder.add_invocation(&invocation, "prop");
+        builder.add_invocation(&mut invocation, "prop");
         let built = builder.finish();
         let c = built.counts;
 
@@ -231,9 +231,9 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic_and_balance(body in prop::collection::vec(any::<u8>(), 0..300)) {
         let settings = settings(&[], 2_000_000);
-        if let Ok(invocation) = host::decode(&body) {
+        if let Ok(mut invocation) = host::decode(&body) {
             let mut builder = Builder::new(&settings);
-            builder.add_invocation(&invocation, "x");
+            builder.add_invocation(&mut invocation, "x");
             let c = builder.finish().counts;
             prop_assert_eq!(c.entries + c.dropped, c.records);
         }

@@ -7,12 +7,12 @@ use entra_coralogix::settings::{Mode, Settings};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(invocation) = host::decode(data) else {
+    let Ok(mut invocation) = host::decode(data) else {
         return;
     };
     let settings = Settings::load(Mode::DryRun, |_| None).expect("defaults are valid");
     let mut builder = Builder::new(&settings);
-    builder.add_invocation(&invocation, "fuzz");
+    builder.add_invocation(&mut invocation, "fuzz");
     let built = builder.finish();
     let c = built.counts;
     assert_eq!(c.events, invocation.events.len());

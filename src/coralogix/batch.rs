@@ -1,6 +1,9 @@
 //! Packing entries into size-bounded request bodies (`[entry,entry,…]`).
 
+use std::io::Write;
+
 use bytes::Bytes;
+use flate2::write::GzEncoder;
 
 /// One request body and where each of its entries starts, so that it can be split in two
 /// (after a 413) or taken apart (for a dead-letter blob) without parsing it again.
@@ -8,6 +11,8 @@ use bytes::Bytes;
 pub struct Request {
     body: Bytes,
     starts: Vec<u32>,
+    /// The body compressed once, when compression is on (kept for retries).
+    gzipped: Option<Bytes>,
 }
 
 impl Request {
@@ -26,7 +31,20 @@ impl Request {
         Request {
             body: body.into(),
             starts,
+            gzipped: None,
         }
+    }
+
+    /// Compresses the body with gzip (flate2's fast level) and keeps the result.
+    pub fn compress(&mut self) {
+        if self.gzipped.is_none() {
+            self.gzipped = Some(gzip(&self.body));
+        }
+    }
+
+    /// The gzip body, compressing it now if `compress` was not called (split halves).
+    pub fn gzip_body(&self) -> Bytes {
+        self.gzipped.clone().unwrap_or_else(|| gzip(&self.body))
     }
 
     pub fn body(&self) -> &Bytes {
@@ -65,6 +83,20 @@ impl Request {
     }
 }
 
+fn gzip(body: &[u8]) -> Bytes {
+    let mut encoder = GzEncoder::new(
+        Vec::with_capacity(body.len() / 4),
+        flate2::Compression::fast(),
+    );
+    encoder
+        .write_all(body)
+        .expect("writing to a Vec cannot fail");
+    encoder
+        .finish()
+        .expect("writing to a Vec cannot fail")
+        .into()
+}
+
 /// Packs entries into requests of at most `max_bytes` each.
 #[derive(Debug)]
 pub struct Batcher {
@@ -88,7 +120,8 @@ impl Batcher {
     /// Adds one entry, written by `write` (which must append exactly one JSON value).
     pub fn push<R>(&mut self, write: impl FnOnce(&mut Vec<u8>) -> R) -> R {
         if self.buf.is_empty() {
-            self.buf.reserve(self.max_bytes.min(256 * 1024));
+            // Once, at the cap: growing by doubling would copy the buffer several times.
+            self.buf.reserve_exact(self.max_bytes);
             self.buf.push(b'[');
         }
         let mark = self.buf.len();
@@ -121,6 +154,7 @@ impl Batcher {
         self.done.push(Request {
             body: std::mem::take(&mut self.buf).into(),
             starts: std::mem::take(&mut self.starts),
+            gzipped: None,
         });
     }
 
@@ -180,6 +214,18 @@ mod tests {
         let back: Vec<Vec<u8>> = a.entries().chain(b.entries()).map(<[u8]>::to_vec).collect();
         assert_eq!(back, entries);
         serde_json::from_slice::<serde_json::Value>(a.body()).unwrap();
+    }
+
+    #[test]
+    fn gzip_round_trip() {
+        let mut r = Request::from_entries([&b"{\"a\":1}"[..], b"{\"b\":2}"]);
+        let fresh = r.gzip_body();
+        r.compress();
+        assert_eq!(r.gzip_body(), fresh);
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&fresh[..]), &mut out)
+            .unwrap();
+        assert_eq!(out, r.body().to_vec());
     }
 
     #[test]

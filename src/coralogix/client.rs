@@ -1,11 +1,8 @@
 //! The HTTP sink: one reused reqwest client posting to `/logs/v1/singles`.
 
-use std::io::Write;
 use std::sync::Once;
 use std::time::Duration;
 
-use bytes::Bytes;
-use flate2::write::GzEncoder;
 use reqwest::Url;
 use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 
@@ -106,7 +103,7 @@ impl Sink for HttpSink {
             Compression::None => builder.body(request.body().clone()),
             Compression::Gzip => builder
                 .header(CONTENT_ENCODING, "gzip")
-                .body(gzip(request.body())),
+                .body(request.gzip_body()),
         };
         match builder.send().await {
             Ok(response) => {
@@ -150,18 +147,4 @@ fn describe(e: &reqwest::Error) -> String {
         source = s.source();
     }
     text
-}
-
-fn gzip(body: &Bytes) -> Bytes {
-    let mut encoder = GzEncoder::new(
-        Vec::with_capacity(body.len() / 4),
-        flate2::Compression::fast(),
-    );
-    encoder
-        .write_all(body)
-        .expect("writing to a Vec cannot fail");
-    encoder
-        .finish()
-        .expect("writing to a Vec cannot fail")
-        .into()
 }

@@ -4,8 +4,6 @@
 //! so a record is never parsed into a DOM or re-serialized. A record too large for the entry
 //! cap is replaced by a marker object holding its original size and a prefix of its text.
 
-use std::io::Write;
-
 use crate::coralogix::limits::MAX_NAME_CHARS;
 use crate::entra::Timestamp;
 
@@ -132,7 +130,7 @@ fn write_json(buf: &mut Vec<u8>, json: &str) {
 }
 
 fn write_int(buf: &mut Vec<u8>, n: i64) {
-    let _ = write!(buf, "{n}");
+    buf.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 fn write_str(buf: &mut Vec<u8>, s: &str) {
@@ -141,6 +139,16 @@ fn write_str(buf: &mut Vec<u8>, s: &str) {
 
 /// A name field, cut to `MAX_NAME_CHARS` characters.
 fn write_name(buf: &mut Vec<u8>, s: &str) {
+    // Names are short and plain almost always: no cut, no escape.
+    if s.len() <= MAX_NAME_CHARS
+        && s.bytes()
+            .all(|b| b >= 0x20 && b != b'"' && b != b'\\' && b < 0x7f)
+    {
+        buf.push(b'"');
+        buf.extend_from_slice(s.as_bytes());
+        buf.push(b'"');
+        return;
+    }
     match s.char_indices().nth(MAX_NAME_CHARS) {
         Some((cut, _)) => write_str(buf, &s[..cut]),
         None => write_str(buf, s),
