@@ -22,10 +22,10 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tracing::{Instrument, error, info, info_span, warn};
 
-use crate::coralogix::{self, HttpSink, Plan, RetryPolicy};
+use crate::coralogix::{self, Delivery, HttpSink, Plan, RetryPolicy};
 use crate::deadletter::{self, Parcel};
 use crate::host::{self, EventMeta, Partition, RetryContext, response};
-use crate::pipeline::{Builder, Built, Summary};
+use crate::pipeline::{Builder, Built, Counts, Summary};
 use crate::settings::Settings;
 
 /// The function's folder name, which is also its URL path.
@@ -112,53 +112,14 @@ async fn handle(
 ) -> Response {
     let settings = &app.settings;
     let deadline = tokio::time::Instant::from_std(started + settings.delivery_timeout);
-
     let bytes = match read_body(body, &headers, settings.max_body_bytes).await {
         Ok(bytes) => bytes,
-        Err(BodyError::TooLarge(size)) => {
-            let msg = format!(
-                "the request body ({size}) is larger than MAX_BODY_BYTES ({} bytes); raise MAX_BODY_BYTES or lower maxEventBatchSize in host.json",
-                settings.max_body_bytes
-            );
-            error!("{msg}");
-            return response::failure(StatusCode::PAYLOAD_TOO_LARGE, &msg, vec![msg.clone()]);
-        }
-        Err(BodyError::Read(e)) => {
-            let msg = format!("could not read the request body: {e}");
-            warn!("{msg}");
-            return response::failure(StatusCode::BAD_REQUEST, &msg, Vec::new());
-        }
+        Err(rejection) => return rejection,
     };
-
-    let app2 = Arc::clone(&app);
-    let id = invocation_id.clone();
-    let permit = app
-        .cpu
-        .acquire()
-        .await
-        .expect("the semaphore is never closed");
-    let prepared = tokio::task::spawn_blocking(move || prepare(&app2.settings, bytes, &id)).await;
-    drop(permit);
-    let prepared = match prepared {
-        Ok(Ok(p)) => p,
-        Ok(Err(e)) => {
-            let msg = format!("not an Event Hub invocation: {e}");
-            warn!("{msg}");
-            return response::failure(StatusCode::BAD_REQUEST, &msg, Vec::new());
-        }
-        Err(e) => {
-            let msg = format!("internal error while decoding the batch: {e}");
-            error!("{msg}");
-            return response::failure(StatusCode::INTERNAL_SERVER_ERROR, &msg, Vec::new());
-        }
+    let prepared = match prepare_off_runtime(&app, bytes, &invocation_id).await {
+        Ok(prepared) => prepared,
+        Err(rejection) => return rejection,
     };
-
-    let Prepared {
-        built,
-        partition,
-        events,
-        retry,
-    } = prepared;
     let plan = Plan {
         deadline,
         request_timeout: settings.request_timeout,
@@ -168,16 +129,86 @@ async fn handle(
             max_delay: settings.retry_max_delay,
         },
     };
+    let Prepared {
+        built,
+        partition,
+        events,
+        retry,
+    } = prepared;
     let delivery = coralogix::deliver(&app.sink, built.requests, plan).await;
-    let not_delivered = delivery.failed_entries();
+    answer(
+        settings,
+        Outcome {
+            invocation_id: &invocation_id,
+            partition: &partition,
+            events: &events,
+            retry,
+            counts: built.counts,
+            delivery: &delivery,
+            started,
+        },
+    )
+}
+
+/// Decodes and builds on a blocking thread, at most one invocation per core at a time.
+async fn prepare_off_runtime(
+    app: &Arc<App>,
+    bytes: Vec<u8>,
+    invocation_id: &str,
+) -> Result<Prepared, Response> {
+    let permit = app
+        .cpu
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
+    let (app2, id) = (Arc::clone(app), invocation_id.to_owned());
+    let prepared = tokio::task::spawn_blocking(move || prepare(&app2.settings, bytes, &id)).await;
+    drop(permit);
+    match prepared {
+        Ok(Ok(p)) => Ok(p),
+        Ok(Err(e)) => {
+            let msg = format!("not an Event Hub invocation: {e}");
+            warn!("{msg}");
+            Err(response::failure(StatusCode::BAD_REQUEST, &msg, Vec::new()))
+        }
+        Err(e) => {
+            let msg = format!("internal error while decoding the batch: {e}");
+            error!("{msg}");
+            Err(response::failure(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &msg,
+                Vec::new(),
+            ))
+        }
+    }
+}
+
+/// Everything the answer to the host depends on.
+struct Outcome<'a> {
+    invocation_id: &'a str,
+    partition: &'a Partition,
+    events: &'a [EventMeta],
+    retry: Option<RetryContext>,
+    counts: Counts,
+    delivery: &'a Delivery,
+    started: Instant,
+}
+
+/// 200 when every entry was accepted (or parked in a dead-letter blob), 502 otherwise; the
+/// summary line goes to stdout and into `Logs` either way.
+fn answer(settings: &Settings, o: Outcome) -> Response {
+    let not_delivered = o.delivery.failed_entries();
     // A fatal answer (wrong key, region or endpoint) fails every batch until the settings are
     // fixed: the hub keeps the events, so the invocation fails instead of parking the whole
     // stream in blobs.
-    let park = not_delivered > 0 && settings.dead_letter && delivery.fatal.is_none();
-    let summary = Summary::new(built.counts, &delivery, park, started.elapsed());
-    debug_assert!(summary.balanced(), "{summary}");
-    let partition_label = partition.partition_id.as_deref().unwrap_or("?");
-    let retry_label = retry
+    let park = not_delivered > 0 && settings.dead_letter && o.delivery.fatal.is_none();
+    let summary = Summary::new(o.counts, o.delivery, park, o.started.elapsed());
+    if !summary.balanced() {
+        error!("accounting does not balance (a bug; please report it): {summary}");
+    }
+    let partition_label = o.partition.partition_id.as_deref().unwrap_or("?");
+    let retry_label = o
+        .retry
         .filter(|r| r.retry_count > 0)
         .map(|r| format!(" retry={}/{}", r.retry_count, r.max_retry_count))
         .unwrap_or_default();
@@ -187,14 +218,14 @@ async fn handle(
         info!("{line}");
         return response::success(vec![line], Map::new());
     }
-    let reason = delivery.reason().unwrap_or("unknown").to_owned();
+    let reason = o.delivery.reason().unwrap_or("unknown");
     if park {
         let blob = Parcel {
-            reason: &reason,
-            invocation_id: Some(&invocation_id),
-            partition: &partition,
-            events: &events,
-            failed: &delivery.failed,
+            reason,
+            invocation_id: Some(o.invocation_id),
+            partition: o.partition,
+            events: o.events,
+            failed: &o.delivery.failed,
         }
         .encode_for_output();
         let note = format!(
@@ -207,8 +238,9 @@ async fn handle(
         outputs.insert(deadletter::OUTPUT_BINDING.into(), Value::String(blob));
         return response::success(vec![line, note], outputs);
     }
-    let last_try =
-        retry.is_some_and(|r| r.max_retry_count >= 0 && r.retry_count >= r.max_retry_count);
+    let last_try = o
+        .retry
+        .is_some_and(|r| r.max_retry_count >= 0 && r.retry_count >= r.max_retry_count);
     let msg = format!(
         "Coralogix did not accept {not_delivered} of {} entries; the invocation fails so the host delivers the batch again: {reason}{}",
         summary.counts.entries,
@@ -242,27 +274,33 @@ fn prepare(
     })
 }
 
-enum BodyError {
-    TooLarge(String),
-    Read(String),
-}
-
-/// Reads the whole body into one buffer (sized from Content-Length when given), refusing more
-/// than `limit` bytes.
-async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Vec<u8>, BodyError> {
+/// Reads the whole body into one buffer (sized from Content-Length when given). Above
+/// `limit` bytes, or if the body cannot be read, the answer to send instead.
+async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Vec<u8>, Response> {
+    let too_large = |size: String| {
+        let msg = format!(
+            "the request body ({size}) is larger than MAX_BODY_BYTES ({limit} bytes); raise MAX_BODY_BYTES or lower maxEventBatchSize in host.json"
+        );
+        error!("{msg}");
+        response::failure(StatusCode::PAYLOAD_TOO_LARGE, &msg, vec![msg.clone()])
+    };
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if let Some(len) = declared.filter(|&len| len > limit) {
-        return Err(BodyError::TooLarge(format!("{len} bytes")));
+        return Err(too_large(format!("{len} bytes")));
     }
     let mut buf = Vec::with_capacity(declared.unwrap_or(64 * 1024));
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| BodyError::Read(e.to_string()))?;
+        let chunk = chunk.map_err(|e| {
+            let msg = format!("could not read the request body: {e}");
+            warn!("{msg}");
+            response::failure(StatusCode::BAD_REQUEST, &msg, Vec::new())
+        })?;
         if buf.len() + chunk.len() > limit {
-            return Err(BodyError::TooLarge(format!("over {limit} bytes")));
+            return Err(too_large(format!("over {limit} bytes")));
         }
         buf.extend_from_slice(&chunk);
     }
