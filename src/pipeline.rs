@@ -224,6 +224,26 @@ impl Summary {
         }
     }
 
+    /// Adds another account to this one (for `replay` over several files).
+    pub fn add(&mut self, other: &Summary) {
+        let (c, o) = (&mut self.counts, &other.counts);
+        c.events += o.events;
+        c.records += o.records;
+        c.entries += o.entries;
+        c.dropped += o.dropped;
+        c.truncated += o.truncated;
+        c.repaired += o.repaired;
+        c.unparsed += o.unparsed;
+        c.invalid_utf8 += o.invalid_utf8;
+        self.delivered += other.delivered;
+        self.dead_lettered += other.dead_lettered;
+        self.failed += other.failed;
+        self.requests += other.requests;
+        self.bytes += other.bytes;
+        self.retries += other.retries;
+        self.elapsed += other.elapsed;
+    }
+
     /// True when every record is accounted for.
     pub fn balanced(&self) -> bool {
         self.counts.records

@@ -42,35 +42,49 @@ impl Sink for StdoutSink {
     }
 }
 
-/// Reads the files, builds the entries and sends them (or prints them). Returns the account.
+/// Ships the files one at a time (so memory holds one file's entries, and each file gets the
+/// delivery budget `DELIVERY_TIMEOUT_SECONDS`), or prints their entries. Returns the account
+/// of all of them.
 pub async fn run(settings: &Settings, files: &[PathBuf], dry_run: bool) -> anyhow::Result<Summary> {
     let started = Instant::now();
-    let built = build(settings, files)?;
-    let plan = Plan {
-        deadline: tokio::time::Instant::now() + settings.delivery_timeout,
-        request_timeout: settings.request_timeout,
-        // Printed entries keep their order.
-        concurrency: if dry_run {
-            1
-        } else {
-            settings.max_concurrent_requests
-        },
-        policy: RetryPolicy {
-            min_delay: settings.retry_min_delay,
-            max_delay: settings.retry_max_delay,
-        },
-    };
-    let delivery = if dry_run {
-        coralogix::deliver(&StdoutSink, built.requests, plan).await
+    let sink = if dry_run {
+        None
     } else {
-        let sink = HttpSink::new(settings)?;
-        coralogix::deliver(&sink, built.requests, plan).await
+        Some(HttpSink::new(settings)?)
     };
-    let summary = Summary::new(built.counts, &delivery, false, started.elapsed());
-    if let Some(reason) = delivery.reason() {
-        tracing::error!("not delivered: {reason}");
+    let mut total = Summary::default();
+    for path in files {
+        let built = build(settings, std::slice::from_ref(path))?;
+        let plan = Plan {
+            deadline: tokio::time::Instant::now() + settings.delivery_timeout,
+            request_timeout: settings.request_timeout,
+            // Printed entries keep their order.
+            concurrency: if dry_run {
+                1
+            } else {
+                settings.max_concurrent_requests
+            },
+            policy: RetryPolicy {
+                min_delay: settings.retry_min_delay,
+                max_delay: settings.retry_max_delay,
+            },
+        };
+        let delivery = match &sink {
+            None => coralogix::deliver(&StdoutSink, built.requests, plan).await,
+            Some(sink) => coralogix::deliver(sink, built.requests, plan).await,
+        };
+        if let Some(reason) = delivery.reason() {
+            tracing::error!("{}: not delivered: {reason}", path.display());
+        }
+        total.add(&Summary::new(
+            built.counts,
+            &delivery,
+            false,
+            Duration::ZERO,
+        ));
     }
-    Ok(summary)
+    total.elapsed = started.elapsed();
+    Ok(total)
 }
 
 /// Builds the requests for a set of files (`-` is stdin).

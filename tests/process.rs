@@ -351,6 +351,29 @@ fn replay_dry_run_prints_entries_and_needs_no_key() {
 }
 
 #[test]
+fn replay_ships_several_files_one_at_a_time_and_sums_the_account() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/entra-batch.json");
+    let dir = tempfile::tempdir().unwrap();
+    let second = dir.path().join("audit.ndjson");
+    let lines: Vec<String> = (0..3)
+        .map(|i| signin("AuditLogs", i, "0").to_string())
+        .collect();
+    std::fs::write(&second, lines.join("\n")).unwrap();
+    let out = run_binary(
+        &["replay", "--dry-run", example, second.to_str().unwrap()],
+        &[],
+        b"",
+    );
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 13);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("events=4 records=13 entries=13 delivered=13"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn replay_reads_ndjson_and_gzip_from_stdin() {
     let records: Vec<String> = (0..5)
         .map(|i| signin("AuditLogs", i, "0").to_string())
