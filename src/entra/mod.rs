@@ -437,6 +437,11 @@ mod tests {
     }
 
     proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
         /// Records with each key at most once (in one of its spellings), in any order.
         #[test]
         fn stopping_early_changes_nothing(
