@@ -153,8 +153,9 @@ impl Served {
 
     /// Stops with SIGTERM and returns (exit success, stdout, stderr).
     fn stop(mut self) -> (bool, String, String) {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        // SAFETY: signals our own child process, which has not been waited for yet.
+        let sent = unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        assert_eq!(sent, 0, "could not send SIGTERM");
         let status = self.child.wait().unwrap();
         (
             status.success(),
