@@ -31,6 +31,19 @@ pub struct Counts {
     pub invalid_utf8: usize,
 }
 
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, o: Counts) {
+        self.events += o.events;
+        self.records += o.records;
+        self.entries += o.entries;
+        self.dropped += o.dropped;
+        self.truncated += o.truncated;
+        self.repaired += o.repaired;
+        self.unparsed += o.unparsed;
+        self.invalid_utf8 += o.invalid_utf8;
+    }
+}
+
 /// The requests to send, and the counts so far.
 #[derive(Debug)]
 pub struct Built {
@@ -226,15 +239,7 @@ impl Summary {
 
     /// Adds another account to this one (for `replay` over several files).
     pub fn add(&mut self, other: &Summary) {
-        let (c, o) = (&mut self.counts, &other.counts);
-        c.events += o.events;
-        c.records += o.records;
-        c.entries += o.entries;
-        c.dropped += o.dropped;
-        c.truncated += o.truncated;
-        c.repaired += o.repaired;
-        c.unparsed += o.unparsed;
-        c.invalid_utf8 += o.invalid_utf8;
+        self.counts += other.counts;
         self.delivered += other.delivered;
         self.dead_lettered += other.dead_lettered;
         self.failed += other.failed;

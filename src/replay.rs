@@ -54,7 +54,7 @@ pub async fn run(settings: &Settings, files: &[PathBuf], dry_run: bool) -> anyho
     };
     let mut total = Summary::default();
     for path in files {
-        let built = build(settings, std::slice::from_ref(path))?;
+        let built = build(settings, path)?;
         let plan = Plan {
             deadline: tokio::time::Instant::now() + settings.delivery_timeout,
             request_timeout: settings.request_timeout,
@@ -87,29 +87,27 @@ pub async fn run(settings: &Settings, files: &[PathBuf], dry_run: bool) -> anyho
     Ok(total)
 }
 
-/// Builds the requests for a set of files (`-` is stdin).
-pub fn build(settings: &Settings, files: &[PathBuf]) -> anyhow::Result<Built> {
+/// Builds the requests for one file (`-` is stdin).
+pub fn build(settings: &Settings, path: &Path) -> anyhow::Result<Built> {
     let mut builder = Builder::new(settings);
-    for path in files {
-        let data = read(path)?;
-        let data = deadletter::gunzip_if_needed(data)
-            .with_context(|| format!("{}: not valid gzip", path.display()))?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "stdin".into());
-        if deadletter::looks_like_dead_letter(&data) {
-            let entries = deadletter::entries(&data)
-                .with_context(|| format!("{}: unreadable dead-letter blob", path.display()))?;
-            builder.count_event();
-            for entry in entries {
-                builder.add_built_entry(entry.get().as_bytes());
-            }
-            continue;
+    let data = read(path)?;
+    let data = deadletter::gunzip_if_needed(data)
+        .with_context(|| format!("{}: not valid gzip", path.display()))?;
+    if deadletter::looks_like_dead_letter(&data) {
+        let entries = deadletter::entries(&data)
+            .with_context(|| format!("{}: unreadable dead-letter blob", path.display()))?;
+        builder.count_event();
+        for entry in entries {
+            builder.add_built_entry(entry.get().as_bytes());
         }
-        for (i, body) in event_bodies(&data).into_iter().enumerate() {
-            builder.add_event(body, None, &format!("file:{name}:{i}"));
-        }
+        return Ok(builder.finish());
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "stdin".into());
+    for (i, body) in event_bodies(&data).into_iter().enumerate() {
+        builder.add_event(body, None, &format!("file:{name}:{i}"));
     }
     Ok(builder.finish())
 }

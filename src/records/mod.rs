@@ -83,27 +83,19 @@ pub fn split<'a>(body: &'a [u8], scratch: &'a mut Option<String>) -> Split<'a> {
     // quote-aware repair fixes the known Azure defects (single-quoted strings, raw newlines).
     let text = String::from_utf8_lossy(body);
     let invalid_utf8 = matches!(text, Cow::Owned(_));
-    if let Some(fixed) = repair(&text) {
-        if let Some(mut split) = split_json(scratch.insert(fixed).as_bytes()) {
-            split.repaired = true;
+    // The repaired text, or else the lossy text alone (a bad byte inside a string), may be JSON.
+    let candidate = match repair(&text) {
+        Some(fixed) => Some((fixed, true)),
+        None => invalid_utf8.then(|| (text.to_string(), false)),
+    };
+    if let Some((candidate, repaired)) = candidate {
+        if let Some(mut split) = split_json(scratch.insert(candidate).as_bytes()) {
+            split.repaired = repaired;
             split.invalid_utf8 = invalid_utf8;
             return split;
         }
-    } else if invalid_utf8 {
-        // The lossy text may be valid JSON on its own (a bad byte inside a string).
-        if let Some(mut split) = split_json(scratch.insert(text.into_owned()).as_bytes()) {
-            split.invalid_utf8 = true;
-            return split;
-        }
-        let text = String::from_utf8_lossy(body);
-        let mut split = Split::new(vec![Record::Text(text)], Shape::Text);
-        split.invalid_utf8 = true;
-        return split;
     }
-    let mut split = Split::new(
-        vec![Record::Text(String::from_utf8_lossy(body))],
-        Shape::Text,
-    );
+    let mut split = Split::new(vec![Record::Text(text)], Shape::Text);
     split.invalid_utf8 = invalid_utf8;
     split
 }
