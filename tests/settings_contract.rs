@@ -34,8 +34,10 @@ const PLATFORM_SETTINGS: &[&str] = &[
     // Runtime selection on Premium (Flex takes it from functionAppConfig.runtime instead).
     "FUNCTIONS_EXTENSION_VERSION",
     "FUNCTIONS_WORKER_RUNTIME",
-    // Run from the released zip's URL on Premium.
+    // Premium runs from a package blob (its URL)...
     "WEBSITE_RUN_FROM_PACKAGE",
+    // ...read with this identity (`SystemAssigned`) instead of a SAS in the URL.
+    "WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID",
     // Azure Files content share (Premium with a share; the template avoids it today).
     "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
     "WEBSITE_CONTENTSHARE",
@@ -46,6 +48,7 @@ const NOT_ON_FLEX: &[&str] = &[
     "FUNCTIONS_EXTENSION_VERSION",
     "FUNCTIONS_WORKER_RUNTIME",
     "WEBSITE_RUN_FROM_PACKAGE",
+    "WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID",
     "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
     "WEBSITE_CONTENTSHARE",
 ];
