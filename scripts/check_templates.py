@@ -1318,7 +1318,13 @@ def rule_flex_settings(v: Variant, sent: list[dict[str, Any]], params: dict[str,
 
 
 def rule_settings_shape(v: Variant, sent: list[dict[str, Any]], params: dict[str, Any]) -> list[str]:
-    problems = []
+    # One owner for the app settings: the config/appsettings resource replaces the whole set on
+    # every deployment, so settings also placed in siteConfig.appSettings would fight with it.
+    problems = [
+        f"{_label(site)} carries siteConfig.appSettings; the config/appsettings resource owns them"
+        for site in _of_type(sent, "Microsoft.Web/sites")
+        if "appSettings" in ((site.get("properties") or {}).get("siteConfig") or {})
+    ]
     for name, value in _app_settings(sent).items():
         if not isinstance(value, (str, Runtime)):
             problems.append(f"app setting {name} is a {type(value).__name__}, not a string")
@@ -1488,7 +1494,7 @@ def rule_publishing(v: Variant, sent: list[dict[str, Any]], params: dict[str, An
 RULES: list[tuple[str, str, Callable[[Variant, list[dict[str, Any]], dict[str, Any]], list[str]]]] = [
     ("flex-site", "Flex sites send only the siteConfig and site properties Flex accepts; Premium gets no functionAppConfig, FTPS and remote debugging off; TLS 1.2 and HTTPS only on both", rule_flex_site),
     ("flex-settings", "no Flex-forbidden app settings on Flex; Premium selects the custom runtime; no content share without account keys", rule_flex_settings),
-    ("settings-shape", "every app setting is a string", rule_settings_shape),
+    ("settings-shape", "every app setting is a string, set only by the config/appsettings resource", rule_settings_shape),
     ("no-nulls", "no property is sent as null", rule_no_nulls),
     ("location", "location on every resource type that needs it", rule_location),
     ("identity-settings", "__credential=managedidentity beside every identity-based connection", rule_identity_settings),
