@@ -1,8 +1,8 @@
 //! Decoding the Functions host's invocation request for an Event Hub trigger.
 //!
 //! The host POSTs `{"Data": {"events": …}, "Metadata": {…}}`. Almost every value that is not a
-//! JSON object arrives as a JSON string holding JSON (functions-host-protocol.md 1.3), and the
-//! trigger value's shape depends on `cardinality` and `dataType` (1.4):
+//! JSON object arrives as a JSON string holding JSON, and the trigger value's shape depends on
+//! `cardinality` and `dataType` in `function.json` (see `docs/functions-host.md`):
 //!
 //! | function.json            | `Data.events` on the wire                      |
 //! |--------------------------|------------------------------------------------|
@@ -12,35 +12,106 @@
 //! | one, unset or `string`   | `"\"{…}\""`                                    |
 //! | one, `binary`            | `"eyJ…"` (plain base64)                        |
 //!
-//! Arrays and objects that arrive already parsed are accepted too. Per-event metadata comes from
-//! the `*Array` keys (batch) or the single keys (one event), correlated by index.
+//! The shape declared in `function.json` ([`TriggerShape`]) is decoded exactly; without it, the
+//! shape is guessed from the value. Arrays and objects that arrive already parsed are accepted
+//! too. Per-event metadata comes from the `*Array` keys (batch) or the single keys (one event),
+//! correlated by index.
+//!
+//! The request body is kept, and each base64 event body is decoded only when it is read
+//! ([`Invocation::body`]): memory holds the request and one event at a time, not the request
+//! and a decoded copy of every event.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
 
 use base64_simd::STANDARD as BASE64;
-use chrono::{DateTime, NaiveDateTime, Utc};
-use serde::de::DeserializeOwned;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use serde_json::value::RawValue;
+
+use super::metadata::Metadata;
+use super::trigger::{DataType, TriggerShape};
+use crate::json;
 
 /// The trigger's binding name in `EventHubTrigger/function.json`.
 pub const TRIGGER_NAME: &str = "events";
 
-/// One decoded invocation: the events in order, with their Event Hub metadata.
+/// One decoded invocation: the request, and its events in order with their Event Hub metadata.
 #[derive(Debug, Default)]
 pub struct Invocation {
+    request: Vec<u8>,
     pub events: Vec<Event>,
     pub partition: Partition,
     pub retry: Option<RetryContext>,
 }
 
-/// One Event Hub event: the exact body bytes and where it came from.
+/// One Event Hub event: where its body is, and where it came from.
 #[derive(Debug, Clone, Default)]
 pub struct Event {
-    pub body: Vec<u8>,
+    body: Body,
     pub meta: EventMeta,
+}
+
+#[derive(Debug, Clone)]
+enum Body {
+    /// Base64 text at this range of the request.
+    Base64(Range<usize>),
+    Bytes(Vec<u8>),
+}
+
+impl Default for Body {
+    fn default() -> Self {
+        Body::Bytes(Vec::new())
+    }
+}
+
+impl Invocation {
+    /// The body of `event` (one of `self.events`): decoded from base64 now if it arrived so. A
+    /// string that is not valid base64 is returned as it is, so that nothing is lost.
+    pub fn body<'s>(&'s self, event: &'s Event) -> Cow<'s, [u8]> {
+        match &event.body {
+            Body::Bytes(bytes) => Cow::Borrowed(bytes),
+            Body::Base64(range) => {
+                let text = &self.request[range.clone()];
+                match BASE64.decode_to_vec(text) {
+                    Ok(bytes) => Cow::Owned(bytes),
+                    Err(_) => Cow::Borrowed(text),
+                }
+            }
+        }
+    }
+
+    /// The size of the host's request.
+    pub fn request_len(&self) -> usize {
+        self.request.len()
+    }
+
+    /// The size of the largest event body, decoded.
+    pub fn largest_event(&self) -> usize {
+        self.events
+            .iter()
+            .map(|e| match &e.body {
+                Body::Bytes(b) => b.len(),
+                Body::Base64(r) => r.len() / 4 * 3,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// An invocation of these bodies, with no metadata (for tests and tools).
+    pub fn from_bodies(bodies: Vec<Vec<u8>>) -> Self {
+        Invocation {
+            events: bodies
+                .into_iter()
+                .map(|b| Event {
+                    body: Body::Bytes(b),
+                    meta: EventMeta::default(),
+                })
+                .collect(),
+            ..Invocation::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -98,110 +169,226 @@ struct Wire<'a> {
     metadata: Option<HashMap<Cow<'a, str>, &'a RawValue>>,
 }
 
-/// Decodes a host request body. The returned events own their bytes, so the request body can
-/// be freed as soon as this returns.
-pub fn decode(body: &[u8]) -> Result<Invocation, DecodeError> {
-    let wire: Wire =
-        serde_json::from_slice(body).map_err(|e| DecodeError::NotJson(e.to_string()))?;
-    let data = wire.data.ok_or(DecodeError::NoData)?;
-    let trigger = match data.get(TRIGGER_NAME) {
-        Some(v) => *v,
-        // A trigger bound under another name: the only entry in Data is the trigger.
-        None if data.len() == 1 => *data.values().next().expect("one entry"),
-        None => {
-            let mut names: Vec<&str> = data.keys().map(|k| k.as_ref()).collect();
-            names.sort_unstable();
-            return Err(DecodeError::NoTrigger(if names.is_empty() {
-                "none".into()
-            } else {
-                names.join(", ")
-            }));
-        }
+/// Decodes a host request body, as declared by `shape` (guessed when `None`). The invocation
+/// keeps the request.
+pub fn decode(request: Vec<u8>, shape: Option<TriggerShape>) -> Result<Invocation, DecodeError> {
+    let (bodies, single, partition, retry, metas) = {
+        let wire: Wire =
+            serde_json::from_slice(&request).map_err(|e| DecodeError::NotJson(e.to_string()))?;
+        let data = wire.data.ok_or(DecodeError::NoData)?;
+        let trigger = match data.get(TRIGGER_NAME) {
+            Some(v) => *v,
+            // A trigger bound under another name: the only entry in Data is the trigger.
+            None if data.len() == 1 => *data.values().next().expect("one entry"),
+            None => {
+                let mut names: Vec<&str> = data.keys().map(|k| k.as_ref()).collect();
+                names.sort_unstable();
+                return Err(DecodeError::NoTrigger(if names.is_empty() {
+                    "none".into()
+                } else {
+                    names.join(", ")
+                }));
+            }
+        };
+        let base = request.as_ptr() as usize;
+        let offset = trigger.get().as_ptr() as usize - base;
+        let (bodies, single) = match shape {
+            Some(shape) => decode_declared(trigger.get(), offset, shape)?,
+            None => decode_guessed(trigger.get(), offset)?,
+        };
+        let metadata = wire.metadata.unwrap_or_default();
+        let meta = Metadata::new(&metadata);
+        let metas = meta.per_event(bodies.len(), single);
+        (bodies, single, meta.partition(), meta.retry(), metas)
     };
-    let (bodies, cardinality) = decode_trigger(trigger)?;
-    let metadata = wire.metadata.unwrap_or_default();
-    let meta = Metadata::new(&metadata);
-    let metas = meta.per_event(bodies.len(), cardinality);
+    let _ = single;
     let events = bodies
         .into_iter()
         .zip(metas)
         .map(|(body, meta)| Event { body, meta })
         .collect();
     Ok(Invocation {
+        request,
         events,
-        partition: meta.partition(),
-        retry: meta.retry(),
+        partition,
+        retry,
     })
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Cardinality {
-    Many,
-    One,
 }
 
 fn bad(msg: impl Into<String>) -> DecodeError {
     DecodeError::BadTrigger(msg.into())
 }
 
-fn decode_trigger(raw: &RawValue) -> Result<(Vec<Vec<u8>>, Cardinality), DecodeError> {
-    let text = raw.get();
-    match text.as_bytes().first() {
+/// Bodies and whether the value was a single event (cardinality one).
+type Decoded = (Vec<Body>, bool);
+
+/// Decodes exactly the shape `function.json` declares.
+fn decode_declared(
+    token: &str,
+    offset: usize,
+    shape: TriggerShape,
+) -> Result<Decoded, DecodeError> {
+    match token.as_bytes().first() {
+        Some(b'n') => return Ok((Vec::new(), false)), // null: nothing to do
+        Some(b'{') if !shape.many => return Ok((vec![bytes(token)], true)),
+        Some(b'{') | Some(b'[') | Some(b'"') => {}
+        _ => {
+            return Err(bad(format!(
+                "expected a string, array or object, got {}",
+                preview(token)
+            )));
+        }
+    }
+    if shape.many {
+        if shape.data_type == DataType::Binary {
+            if let Some(ranges) = fast_base64_array(token) {
+                let bodies = ranges
+                    .into_iter()
+                    .map(|r| Body::Base64(offset + r.start..offset + r.end))
+                    .collect();
+                return Ok((bodies, false));
+            }
+        }
+        // The array, as a string holding it or already parsed.
+        let inner: Cow<str> = if token.starts_with('"') {
+            serde_json::from_str(token).map_err(|e| bad(e.to_string()))?
+        } else {
+            Cow::Borrowed(token)
+        };
+        let text = inner.trim();
+        if !text.starts_with('[') {
+            return Err(bad(format!(
+                "expected an array of events, got {}",
+                preview(text)
+            )));
+        }
+        let (elements, _) = json::array_elements(text.as_bytes(), 1, &json::ends_bare_array);
+        let bodies = elements
+            .into_iter()
+            .map(|e| element_body(&text[e.range], shape.data_type))
+            .collect();
+        return Ok((bodies, false));
+    }
+    // Cardinality one.
+    let body = match shape.data_type {
+        DataType::Binary => match plain_string_range(token) {
+            Some(r) => Body::Base64(offset + r.start..offset + r.end),
+            None => {
+                let s: String = serde_json::from_str(token).map_err(|e| bad(e.to_string()))?;
+                base64_or_text(&s)
+            }
+        },
+        // A JSON string holding a JSON string literal of the body.
+        DataType::String | DataType::Unset => {
+            let once: String = serde_json::from_str(token).map_err(|e| bad(e.to_string()))?;
+            match serde_json::from_str::<String>(&once) {
+                Ok(body) => Body::Bytes(body.into_bytes()),
+                Err(_) => Body::Bytes(once.into_bytes()),
+            }
+        }
+    };
+    Ok((vec![body], true))
+}
+
+/// One element of a batch array, as the declared data type makes it.
+fn element_body(element: &str, data_type: DataType) -> Body {
+    let as_string = || serde_json::from_str::<String>(element).ok();
+    match (data_type, element.starts_with('"')) {
+        (DataType::Binary, true) => match as_string() {
+            Some(s) => base64_or_text(&s),
+            None => bytes(element),
+        },
+        (DataType::String, true) => match as_string() {
+            Some(s) => Body::Bytes(s.into_bytes()),
+            None => bytes(element),
+        },
+        // dataType unset: each body was parsed by the host; the element is its JSON.
+        _ => bytes(element),
+    }
+}
+
+fn bytes(text: &str) -> Body {
+    Body::Bytes(text.as_bytes().to_vec())
+}
+
+fn base64_or_text(s: &str) -> Body {
+    Body::Bytes(
+        BASE64
+            .decode_to_vec(s.as_bytes())
+            .unwrap_or_else(|_| s.as_bytes().to_vec()),
+    )
+}
+
+/// Decodes without a declaration: the shape is guessed from the value.
+fn decode_guessed(token: &str, offset: usize) -> Result<Decoded, DecodeError> {
+    match token.as_bytes().first() {
         Some(b'"') => {
             // The common case (many + binary), decoded without unescaping the whole string.
-            if let Some(events) = fast_base64_array(text) {
-                return Ok((events, Cardinality::Many));
+            if let Some(ranges) = fast_base64_array(token) {
+                let bodies = ranges
+                    .into_iter()
+                    .map(|r| Body::Base64(offset + r.start..offset + r.end))
+                    .collect();
+                return Ok((bodies, false));
             }
-            let inner: Cow<str> = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
-            decode_string_value(&inner)
+            let inner: Cow<str> = serde_json::from_str(token).map_err(|e| bad(e.to_string()))?;
+            decode_guessed_string(&inner)
         }
         Some(b'[') => {
             let items: Vec<&RawValue> =
-                serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
-            Ok((decode_elements(&items)?, Cardinality::Many))
+                serde_json::from_str(token).map_err(|e| bad(e.to_string()))?;
+            Ok((guess_elements(&items)?, false))
         }
-        Some(b'{') => Ok((vec![text.as_bytes().to_vec()], Cardinality::One)),
-        Some(b'n') => Ok((Vec::new(), Cardinality::Many)), // null: nothing to do
+        Some(b'{') => Ok((vec![bytes(token)], true)),
+        Some(b'n') => Ok((Vec::new(), false)),
         _ => Err(bad(format!(
             "expected a string, array or object, got {}",
-            preview(text)
+            preview(token)
         ))),
     }
 }
 
-/// The contents of a string-valued trigger, once unquoted.
-fn decode_string_value(inner: &str) -> Result<(Vec<Vec<u8>>, Cardinality), DecodeError> {
-    let trimmed = inner.trim_start();
-    match trimmed.as_bytes().first() {
+/// The contents of a string-valued trigger, once unquoted, without a declaration.
+fn decode_guessed_string(inner: &str) -> Result<Decoded, DecodeError> {
+    match inner.trim_start().as_bytes().first() {
         Some(b'[') => match serde_json::from_str::<Vec<&RawValue>>(inner) {
-            Ok(items) => Ok((decode_elements(&items)?, Cardinality::Many)),
-            // Not a JSON array: a single event whose text starts with '['.
-            Err(_) => Ok((vec![inner.as_bytes().to_vec()], Cardinality::One)),
+            Ok(items) => Ok((guess_elements(&items)?, false)),
+            Err(_) => {
+                // Not valid as a whole: a batch of parsed bodies with a bad one, or one event
+                // whose text starts with '['. Split what can be split.
+                let text = inner.trim();
+                let (elements, end) =
+                    json::array_elements(text.as_bytes(), 1, &json::ends_bare_array);
+                if end == text.len() && elements.len() > 1 {
+                    Ok((
+                        elements
+                            .into_iter()
+                            .map(|e| bytes(&text[e.range]))
+                            .collect(),
+                        false,
+                    ))
+                } else {
+                    Ok((vec![bytes(inner)], true))
+                }
+            }
         },
         // cardinality one, dataType unset or string: a JSON string literal holding the body.
         Some(b'"') => match serde_json::from_str::<String>(inner) {
-            Ok(body) => Ok((vec![body.into_bytes()], Cardinality::One)),
-            Err(_) => Ok((vec![inner.as_bytes().to_vec()], Cardinality::One)),
+            Ok(body) => Ok((vec![Body::Bytes(body.into_bytes())], true)),
+            Err(_) => Ok((vec![bytes(inner)], true)),
         },
         // cardinality one, dataType binary: plain base64. Anything else is a text body.
-        _ => Ok((
-            vec![
-                BASE64
-                    .decode_to_vec(inner.as_bytes())
-                    .unwrap_or_else(|_| inner.as_bytes().to_vec()),
-            ],
-            Cardinality::One,
-        )),
+        _ => Ok((vec![base64_or_text(inner)], true)),
     }
 }
 
-/// Elements of a batch: base64 strings (binary), text strings (string), or parsed JSON bodies
-/// (dataType unset).
+/// Elements of a batch without a declaration: base64 strings (binary), text strings
+/// (string), or parsed JSON bodies (dataType unset).
 ///
-/// A string element is base64 only if every string element of the batch decodes as base64: with
-/// `dataType: binary` all do, while a batch of text events almost never does (JSON text cannot,
-/// as `{` is not a base64 character).
-fn decode_elements(items: &[&RawValue]) -> Result<Vec<Vec<u8>>, DecodeError> {
+/// A string element is base64 only if every string element of the batch is valid base64:
+/// with `dataType: binary` all are, while a batch of text events almost never is (JSON text
+/// cannot be, as `{` is not a base64 character). This is the guess `function.json` removes.
+fn guess_elements(items: &[&RawValue]) -> Result<Vec<Body>, DecodeError> {
     let mut strings: Vec<Option<Cow<str>>> = Vec::with_capacity(items.len());
     for item in items {
         strings.push(if item.get().starts_with('"') {
@@ -210,48 +397,51 @@ fn decode_elements(items: &[&RawValue]) -> Result<Vec<Vec<u8>>, DecodeError> {
             None
         });
     }
-    // Decoded only if every string element is base64; otherwise the strings are text bodies.
-    let decoded: Option<Vec<Vec<u8>>> = if strings.iter().any(Option::is_some) {
-        strings
+    let all_base64 = strings.iter().any(Option::is_some)
+        && strings
             .iter()
             .flatten()
-            .map(|s| BASE64.decode_to_vec(s.as_bytes()).ok())
-            .collect()
-    } else {
-        None
-    };
-    let mut decoded = decoded.map(Vec::into_iter);
+            .all(|s| BASE64.check(s.as_bytes()).is_ok());
     Ok(items
         .iter()
         .zip(strings)
-        .map(|(item, s)| match (decoded.as_mut(), s) {
-            (Some(bodies), Some(_)) => bodies.next().expect("one decoded body per string"),
-            (None, Some(s)) => s.into_owned().into_bytes(),
-            (_, None) => item.get().as_bytes().to_vec(),
+        .map(|(item, s)| match s {
+            Some(s) if all_base64 => base64_or_text(&s),
+            Some(s) => Body::Bytes(s.into_owned().into_bytes()),
+            None => bytes(item.get()),
         })
         .collect())
 }
 
-/// `"[\"b64\",\"b64\"]"` → the decoded bodies, or `None` if the token has any other form.
-fn fast_base64_array(token: &str) -> Option<Vec<Vec<u8>>> {
-    let inner = token
-        .as_bytes()
-        .strip_prefix(b"\"[")?
-        .strip_suffix(b"]\"")?;
+/// `"[\"b64\",\"b64\"]"` → the ranges of the base64 texts in the token, or `None` if the
+/// token has any other form.
+fn fast_base64_array(token: &str) -> Option<Vec<Range<usize>>> {
+    let bytes = token.as_bytes();
+    let inner = bytes.strip_prefix(b"\"[")?.strip_suffix(b"]\"")?;
     if inner.is_empty() {
         return Some(Vec::new());
     }
     // Base64 never contains a comma, so the elements are exactly the comma-separated parts.
-    let mut events = Vec::new();
+    let base = 2;
+    let mut ranges = Vec::new();
     let mut start = 0;
     for end in memchr::memchr_iter(b',', inner).chain([inner.len()]) {
-        let b64 = inner[start..end]
-            .strip_prefix(b"\\\"")?
-            .strip_suffix(b"\\\"")?;
-        events.push(BASE64.decode_to_vec(b64).ok()?);
+        let part = &inner[start..end];
+        let b64 = part.strip_prefix(b"\\\"")?.strip_suffix(b"\\\"")?;
+        if b64.iter().any(|&b| b == b'\\' || b == b'"') {
+            return None;
+        }
+        let first = base + start + 2;
+        ranges.push(first..first + b64.len());
         start = end + 1;
     }
-    Some(events)
+    Some(ranges)
+}
+
+/// The range of a JSON string's contents within `token` when it has no escapes.
+fn plain_string_range(token: &str) -> Option<Range<usize>> {
+    let inner = token.strip_prefix('"')?.strip_suffix('"')?;
+    (!inner.contains(['\\', '"'])).then(|| 1..1 + inner.len())
 }
 
 fn preview(text: &str) -> String {
@@ -263,303 +453,5 @@ fn preview(text: &str) -> String {
     format!("{:?}", &text[..end])
 }
 
-/// Reads a metadata value: an object/array as is, or a string holding JSON (parsed once), or a
-/// string that is the value itself (a date, an offset).
-fn flex<T: DeserializeOwned>(raw: &RawValue) -> Option<T> {
-    let text = raw.get();
-    if text.starts_with('"') {
-        let s: String = serde_json::from_str(text).ok()?;
-        if let Ok(v) = serde_json::from_str::<T>(&s) {
-            return Some(v);
-        }
-        return serde_json::from_value(Value::String(s)).ok();
-    }
-    serde_json::from_str(text).ok()
-}
-
-fn as_i64(v: &Value) -> Option<i64> {
-    match v {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-fn as_string(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// Event Hub enqueued times: `2025-06-01T12:00:00.123` (UTC, no zone) or RFC 3339.
-fn as_time(v: &Value) -> Option<DateTime<Utc>> {
-    let s = v.as_str()?.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc));
-    }
-    NaiveDateTime::parse_from_str(s.trim_end_matches('Z'), "%Y-%m-%dT%H:%M:%S%.f")
-        .ok()
-        .map(|n| n.and_utc())
-}
-
-struct Metadata<'m, 'a> {
-    map: &'m HashMap<Cow<'a, str>, &'a RawValue>,
-}
-
-impl<'m, 'a> Metadata<'m, 'a> {
-    fn new(map: &'m HashMap<Cow<'a, str>, &'a RawValue>) -> Self {
-        Self { map }
-    }
-
-    fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
-        self.map.get(key).and_then(|raw| flex(raw))
-    }
-
-    fn array(&self, key: &str) -> Option<Vec<Value>> {
-        self.get::<Vec<Value>>(key)
-    }
-
-    fn partition(&self) -> Partition {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "PascalCase")]
-        struct Wire {
-            fully_qualified_namespace: Option<String>,
-            event_hub_name: Option<String>,
-            consumer_group: Option<String>,
-            partition_id: Option<Value>,
-        }
-        self.get::<Wire>("TriggerPartitionContext")
-            .or_else(|| self.get::<Wire>("PartitionContext"))
-            .map(|w| Partition {
-                namespace: w.fully_qualified_namespace,
-                event_hub: w.event_hub_name,
-                consumer_group: w.consumer_group,
-                partition_id: w.partition_id.as_ref().and_then(as_string),
-            })
-            .unwrap_or_default()
-    }
-
-    fn retry(&self) -> Option<RetryContext> {
-        let v = self.get::<Value>("RetryContext")?;
-        Some(RetryContext {
-            retry_count: v.get("RetryCount").and_then(as_i64).unwrap_or(0),
-            max_retry_count: v.get("MaxRetryCount").and_then(as_i64).unwrap_or(0),
-        })
-    }
-
-    fn per_event(&self, n: usize, cardinality: Cardinality) -> Vec<EventMeta> {
-        if cardinality == Cardinality::One && n == 1 {
-            return vec![self.single()];
-        }
-        let seq = self.array("SequenceNumberArray").unwrap_or_default();
-        let off = self
-            .array("OffsetStringArray")
-            .or_else(|| self.array("OffsetArray"))
-            .unwrap_or_default();
-        let enq = self.array("EnqueuedTimeUtcArray").unwrap_or_default();
-        (0..n)
-            .map(|i| EventMeta {
-                sequence_number: seq.get(i).and_then(as_i64),
-                offset: off.get(i).and_then(as_string),
-                enqueued_time: enq.get(i).and_then(as_time),
-            })
-            .collect()
-    }
-
-    fn single(&self) -> EventMeta {
-        // SystemProperties carries the precise enqueued time; EnqueuedTimeUtc loses sub-seconds.
-        let system = self.get::<Value>("SystemProperties").unwrap_or(Value::Null);
-        EventMeta {
-            sequence_number: self
-                .get::<Value>("SequenceNumber")
-                .as_ref()
-                .and_then(as_i64)
-                .or_else(|| system.get("SequenceNumber").and_then(as_i64)),
-            offset: self
-                .get::<Value>("OffsetString")
-                .or_else(|| self.get::<Value>("Offset"))
-                .as_ref()
-                .and_then(as_string)
-                .or_else(|| system.get("OffsetString").and_then(as_string)),
-            enqueued_time: system.get("EnqueuedTimeUtc").and_then(as_time).or_else(|| {
-                self.get::<Value>("EnqueuedTimeUtc")
-                    .as_ref()
-                    .and_then(as_time)
-            }),
-        }
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn b64(s: &str) -> String {
-        BASE64.encode_to_string(s)
-    }
-
-    fn request(events: Value, metadata: Value) -> Vec<u8> {
-        serde_json::to_vec(&json!({"Data": {"events": events}, "Metadata": metadata})).unwrap()
-    }
-
-    fn bodies(inv: &Invocation) -> Vec<String> {
-        inv.events
-            .iter()
-            .map(|e| String::from_utf8(e.body.clone()).unwrap())
-            .collect()
-    }
-
-    fn batch_metadata() -> Value {
-        json!({
-            "TriggerPartitionContext": {"FullyQualifiedNamespace": "ns.servicebus.windows.net",
-                "EventHubName": "hub", "ConsumerGroup": "$Default", "PartitionId": "3",
-                "IsCheckpointingAfterInvocation": true},
-            "SequenceNumberArray": "[10,11]",
-            "OffsetArray": "[\"4294967296\",\"4294967396\"]",
-            "EnqueuedTimeUtcArray": "[\"2025-06-01T12:00:00.123\",\"2025-06-01T12:00:00.456\"]",
-            "PartitionKeyArray": "[null,null]",
-            "sys": {"MethodName": "EventHubTrigger", "UtcNow": "2025-06-01T12:00:01Z"}
-        })
-    }
-
-    #[test]
-    fn many_binary_double_encoded() {
-        let events =
-            json!(serde_json::to_string(&[b64(r#"{"id":1}"#), b64("plain text")]).unwrap());
-        let inv = decode(&request(events, batch_metadata())).unwrap();
-        assert_eq!(bodies(&inv), [r#"{"id":1}"#, "plain text"]);
-        assert_eq!(inv.partition.partition_id.as_deref(), Some("3"));
-        assert_eq!(inv.partition.event_hub.as_deref(), Some("hub"));
-        let m = &inv.events[1].meta;
-        assert_eq!(m.sequence_number, Some(11));
-        assert_eq!(m.offset.as_deref(), Some("4294967396"));
-        assert_eq!(
-            m.enqueued_time.unwrap().to_rfc3339(),
-            "2025-06-01T12:00:00.456+00:00"
-        );
-    }
-
-    #[test]
-    fn many_binary_with_escaped_slashes_takes_the_slow_path() {
-        // Some serializers write '/' as "\/"; the result must be the same.
-        let body = BASE64.encode_to_string([0xffu8, 0xfe, 0xfd]); // "//79"
-        assert!(body.contains('/'));
-        let inner = format!("[\"{}\"]", body.replace('/', "\\/"));
-        let inv = decode(&request(json!(inner), json!({}))).unwrap();
-        assert_eq!(inv.events[0].body, vec![0xff, 0xfe, 0xfd]);
-    }
-
-    #[test]
-    fn many_string_double_encoded() {
-        let events = json!(serde_json::to_string(&[r#"{"id":1}"#, "hello"]).unwrap());
-        let inv = decode(&request(events, batch_metadata())).unwrap();
-        assert_eq!(bodies(&inv), [r#"{"id":1}"#, "hello"]);
-        assert_eq!(inv.events[0].meta.sequence_number, Some(10));
-    }
-
-    #[test]
-    fn many_unset_double_encoded_parsed_bodies() {
-        let events = json!(r#"[{"records":[{"a":1}]},{"id":2}]"#);
-        let inv = decode(&request(events, batch_metadata())).unwrap();
-        assert_eq!(bodies(&inv), [r#"{"records":[{"a":1}]}"#, r#"{"id":2}"#]);
-    }
-
-    #[test]
-    fn already_parsed_array_and_object() {
-        let inv = decode(&request(json!([{"id": 1}, "aGk="]), json!({}))).unwrap();
-        assert_eq!(bodies(&inv), [r#"{"id":1}"#, "hi"]);
-        let inv = decode(&request(json!({"id": 1}), json!({}))).unwrap();
-        assert_eq!(bodies(&inv), [r#"{"id":1}"#]);
-    }
-
-    #[test]
-    fn one_binary_plain_base64_with_single_metadata() {
-        let meta = json!({
-            "PartitionContext": {"PartitionId": "0"},
-            "Offset": "\"4294967296\"", "SequenceNumber": "10",
-            "EnqueuedTimeUtc": "2025-06-01T12:00:00",
-            "SystemProperties": {"EnqueuedTimeUtc": "2025-06-01T12:00:00.123", "SequenceNumber": 10}
-        });
-        let inv = decode(&request(json!(b64(r#"{"id":1}"#)), meta)).unwrap();
-        assert_eq!(bodies(&inv), [r#"{"id":1}"#]);
-        let m = &inv.events[0].meta;
-        assert_eq!(m.sequence_number, Some(10));
-        assert_eq!(m.offset.as_deref(), Some("4294967296"));
-        assert_eq!(m.enqueued_time.unwrap().timestamp_millis() % 1000, 123);
-        assert_eq!(inv.partition.partition_id.as_deref(), Some("0"));
-    }
-
-    #[test]
-    fn one_string_double_encoded() {
-        let wire = json!(serde_json::to_string(r#"{"id":1}"#).unwrap());
-        let inv = decode(&request(wire, json!({"SequenceNumber": "7"}))).unwrap();
-        assert_eq!(bodies(&inv), [r#"{"id":1}"#]);
-        assert_eq!(inv.events[0].meta.sequence_number, Some(7));
-    }
-
-    #[test]
-    fn trigger_under_another_name() {
-        let body =
-            serde_json::to_vec(&json!({"Data": {"event": b64("x")}, "Metadata": {}})).unwrap();
-        assert_eq!(bodies(&decode(&body).unwrap()), ["x"]);
-    }
-
-    #[test]
-    fn retry_context() {
-        let meta =
-            json!({"RetryContext": {"RetryCount": 2, "MaxRetryCount": 5, "Exception": null}});
-        let inv = decode(&request(json!("[]"), meta)).unwrap();
-        assert_eq!(
-            inv.retry,
-            Some(RetryContext {
-                retry_count: 2,
-                max_retry_count: 5
-            })
-        );
-        assert!(inv.events.is_empty());
-    }
-
-    #[test]
-    fn not_the_host_shape() {
-        assert!(matches!(decode(b"nope"), Err(DecodeError::NotJson(_))));
-        assert!(matches!(decode(b"{}"), Err(DecodeError::NoData)));
-        assert!(matches!(decode(b"[1,2]"), Err(DecodeError::NotJson(_))));
-        assert!(matches!(
-            decode(br#"{"Data":{"a":1,"b":2}}"#),
-            Err(DecodeError::NoTrigger(_))
-        ));
-        assert!(matches!(
-            decode(br#"{"Data":{"events":42}}"#),
-            Err(DecodeError::BadTrigger(_))
-        ));
-    }
-
-    #[test]
-    fn derived_samples_decode() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/functions-host-samples/eventhub-derived");
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            eprintln!("skipped: {} not present", dir.display());
-            return;
-        };
-        for entry in entries {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().to_string();
-            if !name.starts_with("eventhub-") {
-                continue;
-            }
-            let inv = decode(&std::fs::read(&path).unwrap()).unwrap();
-            let want: &[&str] = if name.contains("many") {
-                &[r#"{"id":1}"#, r#"{"id":2}"#]
-            } else {
-                &[r#"{"id":1}"#]
-            };
-            assert_eq!(bodies(&inv), want, "{name}");
-            assert!(inv.events[0].meta.enqueued_time.is_some(), "{name}");
-            assert_eq!(inv.events[0].meta.sequence_number, Some(10), "{name}");
-        }
-    }
-}
+mod tests;

@@ -1,278 +1,276 @@
 //! Splitting one Event Hub event body into records.
 //!
 //! Diagnostic settings write `{"records": [...]}`; other producers sharing a hub write a bare
-//! array, a single object, NDJSON, or text that is not JSON at all. Every shape yields records,
-//! and nothing is dropped: a body that is not JSON even after repair becomes one text record.
+//! array, a single object, NDJSON, arrays or lines of envelopes, or text that is not JSON at
+//! all. Every shape yields records, and nothing is dropped:
 //!
-//! Records are borrowed slices of the body (`RawValue`): no record is copied or parsed into a
-//! DOM here; `entra` reads the few fields it needs and the entry carries the raw text.
+//! - A valid body is split by serde_json in one pass; records are borrowed slices of the body,
+//!   never copied or parsed into a DOM here (`entra` reads the few fields it needs and the
+//!   entry carries the text).
+//! - A body that is not valid JSON as a whole is split by a structural scan ([`crate::json`])
+//!   that finds every value's boundaries without needing the rest to be valid. Each record is
+//!   then validated on its own: a valid one ships as itself, an invalid one is repaired when it
+//!   has one of Azure's known defects ([`repair`]), and otherwise only that record's text ships
+//!   as an `Unparsed` entry. One bad record never takes its neighbours with it.
+//! - NUL bytes and whitespace around a body are ignored (and the NULs counted).
+//!
+//! The counts in [`Split`] say what the body held, so the invocation's accounting counts what
+//! the event really contained, not what a parser managed to see.
 
 mod repair;
+mod tolerant;
 
 use std::borrow::Cow;
+use std::fmt;
 
-use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 pub use repair::repair;
 
 /// One record of an event.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record<'a> {
-    /// A JSON value (normally an object) exactly as it appears in the body.
-    Json(&'a RawValue),
-    /// An event body that is not JSON, shipped as one plain-text entry.
+    /// A valid JSON value (normally an object): borrowed from the body, or owned when it had to
+    /// be repaired or made valid UTF-8.
+    Json(Cow<'a, str>),
+    /// Text that is not JSON (a body that is not JSON, or a malformed record), shipped as a
+    /// string.
     Text(Cow<'a, str>),
 }
 
-/// Which shape the body had.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
-    /// `{"records": [...]}`
-    Envelope,
-    /// `[...]`
-    Array,
-    /// A single JSON value that is not an envelope.
-    Single,
-    /// An object whose `records` is not an array: shipped whole as one record.
-    RecordsNotArray,
-    /// Several JSON values separated by whitespace (NDJSON).
-    Lines,
-    /// Not JSON: one text record.
-    Text,
-    /// Nothing but whitespace: no records.
-    Empty,
-}
-
-/// The records of one event body and how they were found.
-#[derive(Debug)]
+/// The records of one event body, and what had to be done to find them.
+#[derive(Debug, Default)]
 pub struct Split<'a> {
     pub records: Vec<Record<'a>>,
-    pub shape: Shape,
-    /// The body was not valid JSON and was repaired (single quotes, raw control characters).
-    pub repaired: bool,
-    /// The body was not valid UTF-8; invalid sequences were replaced with U+FFFD.
-    pub invalid_utf8: bool,
-}
-
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(borrow)]
-    records: Vec<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct MaybeEnvelope<'a> {
-    #[serde(borrow, default)]
-    records: Option<&'a RawValue>,
+    /// Records that were not valid JSON and were repaired.
+    pub repaired: usize,
+    /// Records shipped as text because they are not JSON (counted in `records` too).
+    pub unparsed: usize,
+    /// Records that were not valid UTF-8 (invalid sequences replaced with U+FFFD).
+    pub invalid_utf8: usize,
+    /// NUL bytes around or between the body's values, ignored.
+    pub nul_bytes: usize,
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Splits a body into records. `scratch` holds a repaired copy of the body when the body itself
-/// is not valid JSON; the records then borrow from it.
-pub fn split<'a>(body: &'a [u8], scratch: &'a mut Option<String>) -> Split<'a> {
+/// Splits a body into records.
+pub fn split(body: &[u8]) -> Split<'_> {
     let body = body.strip_prefix(BOM).unwrap_or(body);
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Split::new(Vec::new(), Shape::Empty);
-    }
-    if let Some(split) = split_json(body) {
+    let mut split = Split::default();
+    let trimmed = strip_padding(body, &mut split.nul_bytes);
+    if trimmed.is_empty() {
         return split;
     }
-    // Not JSON as it stands. Keep what can be kept: invalid UTF-8 is replaced, and the
-    // quote-aware repair fixes the known Azure defects (single-quoted strings, raw newlines).
-    let text = String::from_utf8_lossy(body);
-    let invalid_utf8 = matches!(text, Cow::Owned(_));
-    // The repaired text, or else the lossy text alone (a bad byte inside a string), may be JSON.
-    let candidate = match repair(&text) {
-        Some(fixed) => Some((fixed, true)),
-        None => invalid_utf8.then(|| (text.to_string(), false)),
-    };
-    if let Some((candidate, repaired)) = candidate {
-        if let Some(mut split) = split_json(scratch.insert(candidate).as_bytes()) {
-            split.repaired = repaired;
-            split.invalid_utf8 = invalid_utf8;
-            return split;
-        }
+    if split_valid(trimmed, &mut split) {
+        return split;
     }
-    let mut split = Split::new(vec![Record::Text(text)], Shape::Text);
-    split.invalid_utf8 = invalid_utf8;
+    if !matches!(trimmed[0], b'{' | b'[') {
+        // Not JSON: the whole body is one text record, its spaces and NULs included.
+        split.nul_bytes = 0;
+        tolerant::record(body, &mut split);
+        return split;
+    }
+    tolerant::split(trimmed, &mut split);
     split
 }
 
-impl<'a> Split<'a> {
-    fn new(records: Vec<Record<'a>>, shape: Shape) -> Self {
-        Split {
-            records,
-            shape,
-            repaired: false,
-            invalid_utf8: false,
-        }
-    }
+/// `body` without leading and trailing whitespace and NUL bytes; the NULs are counted.
+fn strip_padding<'a>(body: &'a [u8], nul_bytes: &mut usize) -> &'a [u8] {
+    let pad = |b: &u8| *b == 0 || crate::json::is_ws(*b);
+    let start = body.iter().position(|b| !pad(b)).unwrap_or(body.len());
+    let end = body.iter().rposition(|b| !pad(b)).map_or(start, |i| i + 1);
+    *nul_bytes += body[..start]
+        .iter()
+        .chain(&body[end..])
+        .filter(|&&b| b == 0)
+        .count();
+    &body[start..end]
 }
 
-/// The JSON shapes, or `None` if the body is not JSON (or not UTF-8).
-fn split_json(body: &[u8]) -> Option<Split<'_>> {
-    let first = body.iter().copied().find(|b| !b.is_ascii_whitespace())?;
-    // The normal case, in one pass over the body.
-    if first == b'{' {
-        if let Ok(envelope) = serde_json::from_slice::<Envelope>(body) {
-            return json(envelope.records, Shape::Envelope);
-        }
-    }
-    let Ok(value) = serde_json::from_slice::<&RawValue>(body) else {
-        return split_lines(body);
+/// The fast path: a body that is valid JSON (one value, or NDJSON), split by serde_json.
+/// Returns false, with nothing added, if the body is not valid JSON.
+fn split_valid<'a>(body: &'a [u8], split: &mut Split<'a>) -> bool {
+    let Ok(text) = std::str::from_utf8(body) else {
+        return false;
     };
-    match first {
-        b'[' => json(serde_json::from_str(value.get()).ok()?, Shape::Array),
-        b'{' => match serde_json::from_str::<MaybeEnvelope>(value.get()) {
-            Ok(MaybeEnvelope { records: Some(r) }) if r.get() != "null" => {
-                json(vec![value], Shape::RecordsNotArray)
-            }
-            _ => json(vec![value], Shape::Single),
-        },
-        _ => json(vec![value], Shape::Single),
-    }
-}
-
-fn json(records: Vec<&RawValue>, shape: Shape) -> Option<Split<'_>> {
-    Some(Split::new(
-        records.into_iter().map(Record::Json).collect(),
-        shape,
-    ))
-}
-
-/// NDJSON: two or more JSON values separated by whitespace; every one must parse.
-fn split_lines(body: &[u8]) -> Option<Split<'_>> {
-    let mut records = Vec::new();
-    for value in serde_json::Deserializer::from_slice(body).into_iter::<&RawValue>() {
-        let value = value.ok()?;
-        // A value inside a line may itself be an envelope.
-        match serde_json::from_str::<Envelope>(value.get()) {
-            Ok(envelope) => records.extend(envelope.records.into_iter().map(Record::Json)),
-            Err(_) => records.push(Record::Json(value)),
+    // The normal case, in one pass over the body.
+    if body[0] == b'{' {
+        if let Ok(envelope) = serde_json::from_str::<Envelope>(text) {
+            envelope.push_into(text, split);
+            return true;
         }
     }
-    (records.len() > 1).then(|| Split::new(records, Shape::Lines))
+    if let Ok(value) = serde_json::from_str::<&RawValue>(text) {
+        push_value(value.get(), split);
+        return true;
+    }
+    let mut values = Vec::new();
+    for value in serde_json::Deserializer::from_str(text).into_iter::<&RawValue>() {
+        match value {
+            Ok(v) => values.push(v),
+            Err(_) => return false,
+        }
+    }
+    if values.len() < 2 {
+        return false;
+    }
+    for value in values {
+        push_value(value.get(), split);
+    }
+    true
+}
+
+/// A valid JSON value: an envelope's records, an array's elements (each expanded if it is an
+/// envelope), or the value itself.
+pub(super) fn push_value<'a>(value: &'a str, split: &mut Split<'a>) {
+    match value.as_bytes()[0] {
+        b'{' => match serde_json::from_str::<Envelope>(value) {
+            Ok(envelope) => envelope.push_into(value, split),
+            Err(_) => split.records.push(Record::Json(Cow::Borrowed(value))),
+        },
+        b'[' => {
+            let elements: Vec<&RawValue> =
+                serde_json::from_str(value).expect("a valid array has valid elements");
+            for element in elements {
+                push_element(element.get(), split);
+            }
+        }
+        _ => split.records.push(Record::Json(Cow::Borrowed(value))),
+    }
+}
+
+/// An element of a valid array: an envelope's records, or the element itself.
+pub(super) fn push_element<'a>(element: &'a str, split: &mut Split<'a>) {
+    let maybe_envelope = element.starts_with('{')
+        && memchr::memmem::find(element.as_bytes(), b"\"records\"").is_some();
+    match maybe_envelope.then(|| serde_json::from_str::<Envelope>(element)) {
+        Some(Ok(envelope)) => envelope.push_into(element, split),
+        _ => split.records.push(Record::Json(Cow::Borrowed(element))),
+    }
+}
+
+/// An object read as a possible envelope: its `records` array, and any other members.
+struct Envelope<'a> {
+    /// `None` when there is no `records` member or it is not an array: then the object is a
+    /// record itself.
+    records: Option<Vec<&'a RawValue>>,
+    /// Members other than `records`, as `(key, value)`.
+    others: Vec<(Cow<'a, str>, &'a RawValue)>,
+}
+
+impl<'a> Envelope<'a> {
+    /// Adds the records (and one record of the other members, if any), or the whole object
+    /// when it is not an envelope.
+    fn push_into(self, whole: &'a str, split: &mut Split<'a>) {
+        let Some(records) = self.records else {
+            split.records.push(Record::Json(Cow::Borrowed(whole)));
+            return;
+        };
+        split.records.extend(
+            records
+                .into_iter()
+                .map(|r| Record::Json(Cow::Borrowed(r.get()))),
+        );
+        if !self.others.is_empty() {
+            // Keys an envelope does not normally have (a Stream Analytics export adds event
+            // metadata beside `records`): kept as one record of their own.
+            let mut text = String::from("{");
+            for (i, (key, value)) in self.others.iter().enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                text.push_str(&serde_json::to_string(key).expect("a string serializes"));
+                text.push(':');
+                text.push_str(value.get());
+            }
+            text.push('}');
+            split.records.push(Record::Json(Cow::Owned(text)));
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Envelope<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Envelope<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut envelope = Envelope {
+                    records: None,
+                    others: Vec::new(),
+                };
+                let mut records_seen = false;
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    if key == "records" && !records_seen {
+                        records_seen = true;
+                        envelope.records = map.next_value::<RecordsArray>()?.0;
+                    } else {
+                        envelope.others.push((key, map.next_value()?));
+                    }
+                }
+                if envelope.records.is_none() {
+                    // Not an envelope: the caller keeps the object whole.
+                    envelope.others.clear();
+                }
+                Ok(envelope)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// The value of `records`: its elements when it is an array, `None` for any other value.
+struct RecordsArray<'a>(Option<Vec<&'a RawValue>>);
+
+impl<'de> serde::Deserialize<'de> for RecordsArray<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RecordsArray<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut records = Vec::with_capacity(seq.size_hint().unwrap_or(64));
+                while let Some(r) = seq.next_element::<&'de RawValue>()? {
+                    records.push(r);
+                }
+                Ok(RecordsArray(Some(records)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map
+                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(RecordsArray(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(RecordsArray(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(RecordsArray(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(RecordsArray(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(RecordsArray(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(RecordsArray(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(RecordsArray(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn texts<'a>(split: &Split<'a>) -> Vec<String> {
-        split
-            .records
-            .iter()
-            .map(|r| match r {
-                Record::Json(raw) => raw.get().to_owned(),
-                Record::Text(t) => format!("TEXT:{t}"),
-            })
-            .collect()
-    }
-
-    fn run(body: &[u8]) -> (Vec<String>, Shape, bool, bool) {
-        let mut scratch = None;
-        let s = split(body, &mut scratch);
-        (texts(&s), s.shape, s.repaired, s.invalid_utf8)
-    }
-
-    #[test]
-    fn envelope() {
-        let (r, shape, ..) = run(br#"{"records":[{"a":1}, {"b":[1,2]}]}"#);
-        assert_eq!(r, [r#"{"a":1}"#, r#"{"b":[1,2]}"#]);
-        assert_eq!(shape, Shape::Envelope);
-    }
-
-    #[test]
-    fn pretty_printed_envelope_with_bom_and_trailing_space() {
-        let body = b"\xEF\xBB\xBF{\n  \"records\": [\n    {\"a\": 1}  \n  ]\n}\n  ";
-        let (r, shape, ..) = run(body);
-        assert_eq!(r, [r#"{"a": 1}"#]);
-        assert_eq!(shape, Shape::Envelope);
-    }
-
-    #[test]
-    fn empty_envelope_and_empty_body() {
-        assert_eq!(run(br#"{"records":[]}"#).0.len(), 0);
-        let (r, shape, ..) = run(b"  \n");
-        assert!(r.is_empty());
-        assert_eq!(shape, Shape::Empty);
-    }
-
-    #[test]
-    fn bare_array_and_single_object() {
-        let (r, shape, ..) = run(br#"[{"a":1},{"a":2}]"#);
-        assert_eq!((r.len(), shape), (2, Shape::Array));
-        let (r, shape, ..) = run(br#"{"category":"AuditLogs"}"#);
-        assert_eq!(r, [r#"{"category":"AuditLogs"}"#]);
-        assert_eq!(shape, Shape::Single);
-    }
-
-    #[test]
-    fn records_not_an_array_keeps_the_whole_object() {
-        for body in [
-            &br#"{"records":{"a":1}}"#[..],
-            br#"{"records":"x","other":1}"#,
-            br#"{"records":7}"#,
-        ] {
-            let (r, shape, ..) = run(body);
-            assert_eq!(r, [String::from_utf8(body.to_vec()).unwrap()]);
-            assert_eq!(shape, Shape::RecordsNotArray);
-        }
-        let (_, shape, ..) = run(br#"{"records":null}"#);
-        assert_eq!(shape, Shape::Single);
-    }
-
-    #[test]
-    fn ndjson_lines_and_lines_of_envelopes() {
-        let (r, shape, ..) = run(b"{\"a\":1}\n{\"a\":2}\n");
-        assert_eq!((r.len(), shape), (2, Shape::Lines));
-        let (r, shape, ..) = run(b"{\"records\":[{\"a\":1},{\"a\":2}]}\n{\"records\":[{\"a\":3}]}");
-        assert_eq!(r, [r#"{"a":1}"#, r#"{"a":2}"#, r#"{"a":3}"#]);
-        assert_eq!(shape, Shape::Lines);
-    }
-
-    #[test]
-    fn text_is_one_record_unchanged() {
-        let (r, shape, repaired, _) = run(b"2025-06-01 12:00:00 something happened: it's fine");
-        assert_eq!(
-            r,
-            ["TEXT:2025-06-01 12:00:00 something happened: it's fine"]
-        );
-        assert_eq!(shape, Shape::Text);
-        assert!(!repaired);
-    }
-
-    #[test]
-    fn single_quoted_properties_are_repaired() {
-        let body = br#"{"records":[{"category":"FunctionAppLogs","properties":{'message':'it\'s "ok"','n':1}}]}"#;
-        let (r, shape, repaired, _) = run(body);
-        assert!(repaired);
-        assert_eq!(shape, Shape::Envelope);
-        let v: serde_json::Value = serde_json::from_str(&r[0]).unwrap();
-        assert_eq!(v["properties"]["message"], "it's \"ok\"");
-        assert_eq!(v["properties"]["n"], 1);
-    }
-
-    #[test]
-    fn unrepairable_json_is_text() {
-        let body = br#"{"records":[{"a":1},,]}"#;
-        let (r, shape, ..) = run(body);
-        assert_eq!(shape, Shape::Text);
-        assert_eq!(r, [format!("TEXT:{}", std::str::from_utf8(body).unwrap())]);
-    }
-
-    #[test]
-    fn invalid_utf8_inside_a_string_is_replaced() {
-        let body = b"{\"records\":[{\"name\":\"caf\xE9\"}]}";
-        let (r, shape, _, invalid) = run(body);
-        assert!(invalid);
-        assert_eq!(shape, Shape::Envelope);
-        assert_eq!(r, ["{\"name\":\"caf\u{FFFD}\"}"]);
-        let (r, shape, _, invalid) = run(b"\xff\xfe binary");
-        assert!(invalid);
-        assert_eq!(shape, Shape::Text);
-        assert_eq!(r, ["TEXT:\u{FFFD}\u{FFFD} binary"]);
-    }
-}
+mod tests;

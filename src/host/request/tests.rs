@@ -1,0 +1,258 @@
+use super::*;
+use serde_json::{Value, json};
+
+fn b64(s: &str) -> String {
+    BASE64.encode_to_string(s)
+}
+
+fn request(events: Value, metadata: Value) -> Vec<u8> {
+    serde_json::to_vec(&json!({"Data": {"events": events}, "Metadata": metadata})).unwrap()
+}
+
+fn bodies(inv: &Invocation) -> Vec<String> {
+    inv.events
+        .iter()
+        .map(|e| String::from_utf8(inv.body(e).into_owned()).unwrap())
+        .collect()
+}
+
+fn batch_metadata() -> Value {
+    json!({
+        "TriggerPartitionContext": {"FullyQualifiedNamespace": "ns.servicebus.windows.net",
+            "EventHubName": "hub", "ConsumerGroup": "$Default", "PartitionId": "3",
+            "IsCheckpointingAfterInvocation": true},
+        "SequenceNumberArray": "[10,11]",
+        "OffsetArray": "[\"4294967296\",\"4294967396\"]",
+        "EnqueuedTimeUtcArray": "[\"2025-06-01T12:00:00.123\",\"2025-06-01T12:00:00.456\"]",
+        "PartitionKeyArray": "[null,null]",
+        "sys": {"MethodName": "EventHubTrigger", "UtcNow": "2025-06-01T12:00:01Z"}
+    })
+}
+
+#[test]
+fn many_binary_double_encoded() {
+    let events = json!(serde_json::to_string(&[b64(r#"{"id":1}"#), b64("plain text")]).unwrap());
+    let inv = decode(request(events, batch_metadata()), None).unwrap();
+    assert_eq!(bodies(&inv), [r#"{"id":1}"#, "plain text"]);
+    assert_eq!(inv.partition.partition_id.as_deref(), Some("3"));
+    assert_eq!(inv.partition.event_hub.as_deref(), Some("hub"));
+    let m = &inv.events[1].meta;
+    assert_eq!(m.sequence_number, Some(11));
+    assert_eq!(m.offset.as_deref(), Some("4294967396"));
+    assert_eq!(
+        m.enqueued_time.unwrap().to_rfc3339(),
+        "2025-06-01T12:00:00.456+00:00"
+    );
+}
+
+#[test]
+fn many_binary_with_escaped_slashes_takes_the_slow_path() {
+    // Some serializers write '/' as "\/"; the result must be the same.
+    let body = BASE64.encode_to_string([0xffu8, 0xfe, 0xfd]); // "//79"
+    assert!(body.contains('/'));
+    let inner = format!("[\"{}\"]", body.replace('/', "\\/"));
+    let inv = decode(request(json!(inner), json!({})), None).unwrap();
+    assert_eq!(
+        inv.body(&inv.events[0]).into_owned(),
+        vec![0xff, 0xfe, 0xfd]
+    );
+}
+
+#[test]
+fn many_string_double_encoded() {
+    let events = json!(serde_json::to_string(&[r#"{"id":1}"#, "hello"]).unwrap());
+    let inv = decode(request(events, batch_metadata()), None).unwrap();
+    assert_eq!(bodies(&inv), [r#"{"id":1}"#, "hello"]);
+    assert_eq!(inv.events[0].meta.sequence_number, Some(10));
+}
+
+#[test]
+fn many_unset_double_encoded_parsed_bodies() {
+    let events = json!(r#"[{"records":[{"a":1}]},{"id":2}]"#);
+    let inv = decode(request(events, batch_metadata()), None).unwrap();
+    assert_eq!(bodies(&inv), [r#"{"records":[{"a":1}]}"#, r#"{"id":2}"#]);
+}
+
+#[test]
+fn already_parsed_array_and_object() {
+    let inv = decode(request(json!([{"id": 1}, "aGk="]), json!({})), None).unwrap();
+    assert_eq!(bodies(&inv), [r#"{"id":1}"#, "hi"]);
+    let inv = decode(request(json!({"id": 1}), json!({})), None).unwrap();
+    assert_eq!(bodies(&inv), [r#"{"id":1}"#]);
+}
+
+#[test]
+fn one_binary_plain_base64_with_single_metadata() {
+    let meta = json!({
+        "PartitionContext": {"PartitionId": "0"},
+        "Offset": "\"4294967296\"", "SequenceNumber": "10",
+        "EnqueuedTimeUtc": "2025-06-01T12:00:00",
+        "SystemProperties": {"EnqueuedTimeUtc": "2025-06-01T12:00:00.123", "SequenceNumber": 10}
+    });
+    let inv = decode(request(json!(b64(r#"{"id":1}"#)), meta), None).unwrap();
+    assert_eq!(bodies(&inv), [r#"{"id":1}"#]);
+    let m = &inv.events[0].meta;
+    assert_eq!(m.sequence_number, Some(10));
+    assert_eq!(m.offset.as_deref(), Some("4294967296"));
+    assert_eq!(m.enqueued_time.unwrap().timestamp_millis() % 1000, 123);
+    assert_eq!(inv.partition.partition_id.as_deref(), Some("0"));
+}
+
+#[test]
+fn one_string_double_encoded() {
+    let wire = json!(serde_json::to_string(r#"{"id":1}"#).unwrap());
+    let inv = decode(request(wire, json!({"SequenceNumber": "7"})), None).unwrap();
+    assert_eq!(bodies(&inv), [r#"{"id":1}"#]);
+    assert_eq!(inv.events[0].meta.sequence_number, Some(7));
+}
+
+#[test]
+fn trigger_under_another_name() {
+    let body = serde_json::to_vec(&json!({"Data": {"event": b64("x")}, "Metadata": {}})).unwrap();
+    assert_eq!(bodies(&decode(body, None).unwrap()), ["x"]);
+}
+
+#[test]
+fn retry_context() {
+    let meta = json!({"RetryContext": {"RetryCount": 2, "MaxRetryCount": 5, "Exception": null}});
+    let inv = decode(request(json!("[]"), meta), None).unwrap();
+    assert_eq!(
+        inv.retry,
+        Some(RetryContext {
+            retry_count: 2,
+            max_retry_count: 5
+        })
+    );
+    assert!(inv.events.is_empty());
+}
+
+#[test]
+fn not_the_host_shape() {
+    let d = |b: &[u8]| decode(b.to_vec(), None);
+    assert!(matches!(d(b"nope"), Err(DecodeError::NotJson(_))));
+    assert!(matches!(d(b"{}"), Err(DecodeError::NoData)));
+    assert!(matches!(d(b"[1,2]"), Err(DecodeError::NotJson(_))));
+    assert!(matches!(
+        d(br#"{"Data":{"a":1,"b":2}}"#),
+        Err(DecodeError::NoTrigger(_))
+    ));
+    assert!(matches!(
+        d(br#"{"Data":{"events":42}}"#),
+        Err(DecodeError::BadTrigger(_))
+    ));
+}
+
+#[test]
+fn derived_samples_decode() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/functions-host-samples/eventhub-derived");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("skipped: {} not present", dir.display());
+        return;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !name.starts_with("eventhub-") {
+            continue;
+        }
+        let inv = decode(std::fs::read(&path).unwrap(), None).unwrap();
+        let want: &[&str] = if name.contains("many") {
+            &[r#"{"id":1}"#, r#"{"id":2}"#]
+        } else {
+            &[r#"{"id":1}"#]
+        };
+        assert_eq!(bodies(&inv), want, "{name}");
+        assert!(inv.events[0].meta.enqueued_time.is_some(), "{name}");
+        assert_eq!(inv.events[0].meta.sequence_number, Some(10), "{name}");
+    }
+}
+
+const MANY_BINARY: TriggerShape = TriggerShape {
+    many: true,
+    data_type: DataType::Binary,
+};
+const MANY_STRING: TriggerShape = TriggerShape {
+    many: true,
+    data_type: DataType::String,
+};
+const MANY_UNSET: TriggerShape = TriggerShape {
+    many: true,
+    data_type: DataType::Unset,
+};
+const ONE_STRING: TriggerShape = TriggerShape {
+    many: false,
+    data_type: DataType::String,
+};
+const ONE_BINARY: TriggerShape = TriggerShape {
+    many: false,
+    data_type: DataType::Binary,
+};
+
+#[test]
+fn declared_binary_bodies_stay_base64_in_the_request_until_read() {
+    let events = json!(serde_json::to_string(&[b64(r#"{"id":1}"#), b64("plain")]).unwrap());
+    let inv = decode(request(events, batch_metadata()), Some(MANY_BINARY)).unwrap();
+    assert!(matches!(inv.events[0].body, Body::Base64(_)));
+    assert_eq!(bodies(&inv), [r#"{"id":1}"#, "plain"]);
+    assert_eq!(inv.events[1].meta.sequence_number, Some(11));
+    assert!(inv.largest_event() >= 8);
+}
+
+#[test]
+fn declared_string_events_that_look_like_base64_stay_text() {
+    // "null" and "abcd" are valid base64: without the declaration they were decoded.
+    let events = json!(serde_json::to_string(&["null", "abcd"]).unwrap());
+    let inv = decode(request(events.clone(), json!({})), Some(MANY_STRING)).unwrap();
+    assert_eq!(bodies(&inv), ["null", "abcd"]);
+    let guessed = decode(request(events, json!({})), None).unwrap();
+    assert_ne!(
+        &guessed.body(&guessed.events[0])[..],
+        b"null",
+        "the guess gets this wrong"
+    );
+    let one = json!(serde_json::to_string("null").unwrap());
+    let inv = decode(request(one, json!({})), Some(ONE_STRING)).unwrap();
+    assert_eq!(bodies(&inv), ["null"]);
+    let inv = decode(request(json!(b64("null")), json!({})), Some(ONE_BINARY)).unwrap();
+    assert_eq!(bodies(&inv), ["null"]);
+}
+
+#[test]
+fn declared_unset_batch_with_a_bad_body_keeps_the_others_apart() {
+    // The host's JSON library reads and writes NaN: one such body must not merge the batch.
+    let events = json!(r#"[{"records":[{"a":1}]},{"b":NaN},{"records":[{"c":3}]}]"#);
+    let inv = decode(request(events.clone(), batch_metadata()), Some(MANY_UNSET)).unwrap();
+    assert_eq!(
+        bodies(&inv),
+        [
+            r#"{"records":[{"a":1}]}"#,
+            r#"{"b":NaN}"#,
+            r#"{"records":[{"c":3}]}"#
+        ]
+    );
+    let guessed = decode(request(events, batch_metadata()), None).unwrap();
+    assert_eq!(guessed.events.len(), 3);
+}
+
+#[test]
+fn invalid_base64_is_kept_as_text() {
+    let events = json!(serde_json::to_string(&["not base64!", &b64("ok")]).unwrap());
+    let inv = decode(request(events, json!({})), Some(MANY_BINARY)).unwrap();
+    assert_eq!(bodies(&inv), ["not base64!", "ok"]);
+}
+
+#[test]
+fn the_request_value_shapes_under_a_declaration() {
+    // Already parsed arrays and objects are accepted whatever is declared.
+    let inv = decode(
+        request(json!([b64("a"), b64("b")]), json!({})),
+        Some(MANY_BINARY),
+    )
+    .unwrap();
+    assert_eq!(bodies(&inv), ["a", "b"]);
+    let inv = decode(request(json!({"id": 1}), json!({})), Some(ONE_STRING)).unwrap();
+    assert_eq!(bodies(&inv), [r#"{"id":1}"#]);
+    let inv = decode(request(Value::Null, json!({})), Some(MANY_BINARY)).unwrap();
+    assert!(inv.events.is_empty());
+}
