@@ -1,23 +1,31 @@
 //! Packing entries into size-bounded request bodies (`[entry,entry,…]`).
+//!
+//! Entries are numbered in the order they are built; a request holds consecutive entries, so
+//! it is identified by its first entry's number and its length. That is all the delivery needs
+//! to remember of a request that failed: the entries can be built again from the events (for a
+//! dead-letter blob) instead of being kept in memory.
 
 use std::io::Write;
+use std::ops::Range;
 
 use bytes::Bytes;
 use flate2::write::GzEncoder;
 
-/// One request body and where each of its entries starts, so that it can be split in two
-/// (after a 413) or taken apart (for a dead-letter blob) without parsing it again.
+/// One request body, the number of its first entry, and where each entry starts, so that it
+/// can be split in two (after a 413) or taken apart without parsing it again.
 #[derive(Debug, Clone)]
 pub struct Request {
     body: Bytes,
     starts: Vec<u32>,
+    first_entry: u64,
     /// The body compressed once, when compression is on (kept for retries).
     gzipped: Option<Bytes>,
 }
 
 impl Request {
-    /// A request holding the given entries (each the JSON of one entry).
-    pub fn from_entries<'a>(entries: impl IntoIterator<Item = &'a [u8]>) -> Self {
+    /// A request holding the given entries (each the JSON of one entry), numbered from
+    /// `first_entry`.
+    pub fn from_entries<'a>(first_entry: u64, entries: impl IntoIterator<Item = &'a [u8]>) -> Self {
         let mut body = vec![b'['];
         let mut starts = Vec::new();
         for entry in entries {
@@ -31,6 +39,7 @@ impl Request {
         Request {
             body: body.into(),
             starts,
+            first_entry,
             gzipped: None,
         }
     }
@@ -51,12 +60,18 @@ impl Request {
         &self.body
     }
 
+    /// The number of entries.
     pub fn len(&self) -> usize {
         self.starts.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.starts.is_empty()
+    }
+
+    /// The numbers of the entries this request holds.
+    pub fn entry_range(&self) -> Range<u64> {
+        self.first_entry..self.first_entry + self.starts.len() as u64
     }
 
     /// The JSON of each entry.
@@ -77,8 +92,8 @@ impl Request {
         let entries: Vec<&[u8]> = self.entries().collect();
         let (a, b) = entries.split_at(entries.len() / 2);
         (
-            Request::from_entries(a.iter().copied()),
-            Request::from_entries(b.iter().copied()),
+            Request::from_entries(self.first_entry, a.iter().copied()),
+            Request::from_entries(self.first_entry + a.len() as u64, b.iter().copied()),
         )
     }
 }
@@ -97,13 +112,15 @@ fn gzip(body: &[u8]) -> Bytes {
         .into()
 }
 
-/// Packs entries into requests of at most `max_bytes` each.
+/// Packs entries into requests of at most `max_bytes` each, handing over each request as soon
+/// as it is full.
 #[derive(Debug)]
 pub struct Batcher {
     max_bytes: usize,
     buf: Vec<u8>,
     starts: Vec<u32>,
-    done: Vec<Request>,
+    first_entry: u64,
+    next_entry: u64,
 }
 
 impl Batcher {
@@ -113,12 +130,19 @@ impl Batcher {
             max_bytes,
             buf: Vec::new(),
             starts: Vec::new(),
-            done: Vec::new(),
+            first_entry: 0,
+            next_entry: 0,
         }
     }
 
-    /// Adds one entry, written by `write` (which must append exactly one JSON value).
-    pub fn push<R>(&mut self, write: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+    /// The number the next entry will get.
+    pub fn next_entry(&self) -> u64 {
+        self.next_entry
+    }
+
+    /// Adds one entry, written by `write` (which must append exactly one JSON value). Returns
+    /// the request that became full, if the entry did not fit in it.
+    pub fn push(&mut self, write: impl FnOnce(&mut Vec<u8>)) -> Option<Request> {
         if self.buf.is_empty() {
             // Once, at the cap: growing by doubling would copy the buffer several times.
             self.buf.reserve_exact(self.max_bytes);
@@ -129,38 +153,41 @@ impl Batcher {
             self.buf.push(b',');
         }
         let start = self.buf.len();
-        let result = write(&mut self.buf);
-        if self.buf.len() + 1 > self.max_bytes && !self.starts.is_empty() {
-            // Does not fit: seal the request without it and start the next one with it.
-            let entry = self.buf[start..].to_vec();
-            self.buf.truncate(mark);
-            self.seal();
-            self.buf
-                .reserve(self.max_bytes.min(256 * 1024).max(entry.len() + 2));
-            self.buf.push(b'[');
-            self.starts.push(1);
-            self.buf.extend_from_slice(&entry);
-        } else {
+        write(&mut self.buf);
+        self.next_entry += 1;
+        if self.buf.len() < self.max_bytes || self.starts.is_empty() {
             self.starts.push(start as u32);
+            return None;
         }
-        result
+        // Does not fit: seal the request without it and start the next one with it.
+        let entry = self.buf[start..].to_vec();
+        self.buf.truncate(mark);
+        let full = self.seal();
+        self.buf.reserve_exact(self.max_bytes);
+        self.buf.push(b'[');
+        self.starts.push(1);
+        self.buf.extend_from_slice(&entry);
+        full
     }
 
-    fn seal(&mut self) {
+    fn seal(&mut self) -> Option<Request> {
         if self.starts.is_empty() {
-            return;
+            return None;
         }
         self.buf.push(b']');
-        self.done.push(Request {
+        let request = Request {
             body: std::mem::take(&mut self.buf).into(),
+            first_entry: self.first_entry,
             starts: std::mem::take(&mut self.starts),
             gzipped: None,
-        });
+        };
+        self.first_entry += request.len() as u64;
+        Some(request)
     }
 
-    pub fn finish(mut self) -> Vec<Request> {
-        self.seal();
-        self.done
+    /// The last request, if any entry is left.
+    pub fn finish(mut self) -> Option<Request> {
+        self.seal()
     }
 }
 
@@ -175,42 +202,48 @@ mod tests {
         format!("{{\"n\":{n},\"p\":\"{pad}\"}}").into_bytes()
     }
 
-    #[test]
-    fn packs_within_the_cap_and_keeps_every_entry_once() {
-        let mut b = Batcher::new(1000);
-        let entries: Vec<Vec<u8>> = (0..50).map(|n| entry(n, 90 + n * 3)).collect();
-        for e in &entries {
-            b.push(|buf| buf.extend_from_slice(e));
+    fn all(mut b: Batcher, entries: &[Vec<u8>]) -> Vec<Request> {
+        let mut requests = Vec::new();
+        for e in entries {
+            requests.extend(b.push(|buf| buf.extend_from_slice(e)));
         }
-        let requests = b.finish();
+        requests.extend(b.finish());
+        requests
+    }
+
+    #[test]
+    fn packs_within_the_cap_and_keeps_every_entry_once_in_order() {
+        let entries: Vec<Vec<u8>> = (0..50).map(|n| entry(n, 90 + n * 3)).collect();
+        let requests = all(Batcher::new(1000), &entries);
         assert!(requests.len() > 1);
         let mut seen = Vec::new();
+        let mut next = 0;
         for r in &requests {
             assert!(r.body().len() <= 1000);
+            assert_eq!(r.entry_range().start, next, "consecutive numbers");
+            next = r.entry_range().end;
             let parsed: Vec<serde_json::Value> = serde_json::from_slice(r.body()).unwrap();
             assert_eq!(parsed.len(), r.len());
             seen.extend(r.entries().map(<[u8]>::to_vec));
         }
+        assert_eq!(next, 50);
         assert_eq!(seen, entries);
     }
 
     #[test]
     fn an_entry_of_exactly_the_cap_fits_alone() {
-        let mut b = Batcher::new(102);
-        b.push(|buf| buf.extend_from_slice(&entry(1, 20)));
-        b.push(|buf| buf.extend_from_slice(&entry(2, 100)));
-        let requests = b.finish();
+        let requests = all(Batcher::new(102), &[entry(1, 20), entry(2, 100)]);
         assert_eq!(requests.len(), 2);
         assert_eq!(requests[1].body().len(), 102);
+        assert_eq!(requests[1].entry_range(), 1..2);
     }
 
     #[test]
-    fn split_halves() {
+    fn split_halves_keep_their_numbers() {
         let entries: Vec<Vec<u8>> = (0..5).map(|n| entry(n, 20)).collect();
-        assert!(entries.iter().all(|e| e.len() == 20));
-        let r = Request::from_entries(entries.iter().map(Vec::as_slice));
+        let r = Request::from_entries(10, entries.iter().map(Vec::as_slice));
         let (a, b) = r.split();
-        assert_eq!((a.len(), b.len()), (2, 3));
+        assert_eq!((a.entry_range(), b.entry_range()), (10..12, 12..15));
         let back: Vec<Vec<u8>> = a.entries().chain(b.entries()).map(<[u8]>::to_vec).collect();
         assert_eq!(back, entries);
         serde_json::from_slice::<serde_json::Value>(a.body()).unwrap();
@@ -218,7 +251,7 @@ mod tests {
 
     #[test]
     fn gzip_round_trip() {
-        let mut r = Request::from_entries([&b"{\"a\":1}"[..], b"{\"b\":2}"]);
+        let mut r = Request::from_entries(0, [&b"{\"a\":1}"[..], b"{\"b\":2}"]);
         let fresh = r.gzip_body();
         r.compress();
         assert_eq!(r.gzip_body(), fresh);
@@ -230,8 +263,8 @@ mod tests {
 
     #[test]
     fn no_entries_no_requests() {
-        assert!(Batcher::new(100).finish().is_empty());
-        let r = Request::from_entries(std::iter::empty());
+        assert!(Batcher::new(100).finish().is_none());
+        let r = Request::from_entries(0, std::iter::empty());
         assert_eq!(&r.body()[..], b"[]");
     }
 }

@@ -8,11 +8,18 @@ use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue
 
 use super::batch::Request;
 use super::delivery::Sink;
-use super::retry::{Attempt, parse_retry_after};
+use super::redact::{cut, redact};
+use super::retry::{Attempt, TransportError, parse_retry_after};
 use crate::settings::{ApiKey, Compression, Settings};
 
 /// Longest part of an error response quoted in a log line.
 const MAX_DETAIL_CHARS: usize = 300;
+/// The most of an error answer's body that is read: enough to quote it, never the whole of an
+/// answer that could be as large as a request.
+const MAX_ERROR_BODY_BYTES: usize = 4096;
+/// The most of a successful answer's body that is read (to reuse the connection); a longer
+/// one is dropped with its connection.
+const MAX_OK_BODY_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -80,15 +87,26 @@ impl HttpSink {
         })
     }
 
-    /// Removes the key from text that came from elsewhere (a server's error body).
-    fn redact(&self, text: &str) -> String {
-        let key = self.key.expose();
-        if key.is_empty() {
-            text.to_owned()
-        } else {
-            text.replace(key, "<redacted>")
+    /// What to quote of text that came from elsewhere (a server's error body, an error
+    /// message): the key removed first, then cut.
+    fn quote(&self, text: &str) -> String {
+        cut(&redact(text.trim(), self.key.expose()), MAX_DETAIL_CHARS)
+    }
+}
+
+/// Reads at most `max` bytes of a response body.
+async fn read_capped(response: &mut reqwest::Response, max: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    while body.len() < max {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let take = chunk.len().min(max - body.len());
+                body.extend_from_slice(&chunk[..take]);
+            }
+            Ok(None) | Err(_) => break,
         }
     }
+    body
 }
 
 impl Sink for HttpSink {
@@ -106,7 +124,7 @@ impl Sink for HttpSink {
                 .body(request.gzip_body()),
         };
         match builder.send().await {
-            Ok(response) => {
+            Ok(mut response) => {
                 let status = response.status().as_u16();
                 let retry_after = response
                     .headers()
@@ -114,14 +132,12 @@ impl Sink for HttpSink {
                     .and_then(|v| v.to_str().ok())
                     .and_then(parse_retry_after);
                 let detail = if (200..300).contains(&status) {
-                    // Drain the body so the connection goes back to the pool.
-                    let _ = response.bytes().await;
+                    // Read the (normally empty) body so the connection goes back to the pool.
+                    read_capped(&mut response, MAX_OK_BODY_BYTES).await;
                     String::new()
                 } else {
-                    let body = response.bytes().await.unwrap_or_default();
-                    let text = String::from_utf8_lossy(&body);
-                    let text: String = text.trim().chars().take(MAX_DETAIL_CHARS).collect();
-                    self.redact(&text)
+                    let body = read_capped(&mut response, MAX_ERROR_BODY_BYTES).await;
+                    self.quote(&String::from_utf8_lossy(&body))
                 };
                 Attempt::Answered {
                     status,
@@ -130,8 +146,14 @@ impl Sink for HttpSink {
                 }
             }
             Err(e) => Attempt::Transport {
-                timeout: e.is_timeout(),
-                detail: self.redact(&describe(&e)),
+                kind: if e.is_timeout() {
+                    TransportError::Timeout
+                } else if is_certificate_error(&e) {
+                    TransportError::Certificate
+                } else {
+                    TransportError::Connection
+                },
+                detail: self.quote(&describe(&e)),
             },
         }
     }
@@ -140,11 +162,40 @@ impl Sink for HttpSink {
 /// An error and its causes on one line.
 fn describe(e: &reqwest::Error) -> String {
     let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
+    for cause in causes(e).skip(1) {
         text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
+        text.push_str(&cause.to_string());
     }
     text
+}
+
+/// The error and each of its sources, including errors wrapped in an `io::Error` (whose
+/// `source()` skips the error it wraps).
+fn causes<'e>(
+    e: &'e (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'e (dyn std::error::Error + 'static)> {
+    let mut next = Some(e);
+    std::iter::from_fn(move || {
+        let current = next?;
+        next = current
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|inner| inner as &(dyn std::error::Error + 'static))
+            .or_else(|| current.source());
+        Some(current)
+    })
+}
+
+/// True when the TLS handshake failed on the server's certificate: no retry can fix that.
+fn is_certificate_error(e: &reqwest::Error) -> bool {
+    causes(e).any(|cause| {
+        matches!(
+            cause.downcast_ref::<rustls::Error>(),
+            Some(
+                rustls::Error::InvalidCertificate(_)
+                    | rustls::Error::NoCertificatesPresented
+                    | rustls::Error::UnsupportedNameType
+            )
+        )
+    })
 }

@@ -1,20 +1,33 @@
-//! Sending an invocation's requests: bounded concurrency, retries within a time budget, 413
-//! splits, and a clear account of what was accepted and what was not.
+//! Sending an invocation's requests as they are built: bounded concurrency, retries within a
+//! time budget, splits, and a clear account of what was accepted and what was not.
 //!
-//! Each request is retried on its own, so only requests that failed are sent again and an
-//! accepted entry is never sent twice by the handler. A fatal answer (wrong key, wrong
-//! endpoint) stops the invocation from sending anything more.
+//! Requests arrive through a bounded channel from the stage that builds them, so only a few
+//! are in memory at once whatever the invocation's size. Each request is retried on its own,
+//! so only requests that failed are sent again and an accepted entry is never sent twice by
+//! the handler. A request that failed is remembered by its entry numbers only.
+//!
+//! Splitting after a 4xx isolates the entries Coralogix refuses, but must not turn into a
+//! flood when Coralogix refuses everything (an API change, a proxy refusing the content type):
+//! when both halves of a split are refused exactly as their parent was, the refusal is not
+//! about particular entries and both halves fail without further splits; and one invocation
+//! splits at most [`MAX_EXTRA_SPLITS`] more times than it has requests.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
 use std::future::Future;
+use std::ops::Range;
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use super::batch::Request;
-use super::retry::{Attempt, RetryPolicy, Verdict};
+use super::retry::{Attempt, Fatal, Problem, RetryPolicy, Verdict};
+
+/// Splits one invocation may make beyond one per request it was given.
+pub const MAX_EXTRA_SPLITS: usize = 64;
 
 /// Where requests go: Coralogix over HTTP, or stdout for `replay --dry-run`.
 pub trait Sink: Sync {
@@ -23,27 +36,128 @@ pub trait Sink: Sync {
 }
 
 /// How one invocation delivers.
-#[derive(Debug, Clone, Copy)]
-pub struct Plan {
+#[derive(Debug, Clone)]
+pub struct DeliveryPlan {
     /// When the invocation's delivery budget runs out.
     pub deadline: Instant,
     pub request_timeout: Duration,
     pub concurrency: usize,
     pub policy: RetryPolicy,
+    /// Becomes true when the handler is stopping: delivery ends at once.
+    pub stop: Stop,
 }
 
-/// A request that was not accepted, and why.
+/// A signal to stop delivering (the process is shutting down).
+#[derive(Debug, Clone)]
+pub struct Stop(watch::Receiver<bool>);
+
+impl Stop {
+    /// A signal and the sender that raises it.
+    pub fn new() -> (watch::Sender<bool>, Stop) {
+        let (tx, rx) = watch::channel(false);
+        (tx, Stop(rx))
+    }
+
+    /// A signal that is never raised.
+    pub fn never() -> Stop {
+        let (tx, rx) = watch::channel(false);
+        // Keep the channel open for as long as the process lives.
+        std::mem::forget(tx);
+        Stop(rx)
+    }
+
+    pub fn is_raised(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Resolves once the signal is raised.
+    pub async fn raised(&mut self) {
+        if self.0.wait_for(|s| *s).await.is_err() {
+            // The sender is gone without raising it: never.
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Why entries were not delivered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    /// A setting is wrong; nothing was sent after this answer.
+    Fatal(Fatal),
+    /// Not sent, because an earlier answer was fatal.
+    NotSent(Fatal),
+    /// Coralogix refuses this one entry.
+    EntryRefused(Problem),
+    /// Coralogix refused both halves of a request exactly as the whole: it refuses the
+    /// requests, not particular entries.
+    RequestsRefused(Problem),
+    /// More refusals than one invocation may split to isolate.
+    TooManySplits(Problem),
+    /// The delivery budget ran out; the last problem seen, if any attempt was made.
+    BudgetExhausted {
+        attempts: usize,
+        last: Option<Problem>,
+    },
+    /// Coralogix asked to wait longer than the budget left.
+    WaitBeyondBudget { after: Duration, problem: Problem },
+    /// The handler is stopping.
+    Stopping,
+}
+
+impl Reason {
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, Reason::Fatal(_) | Reason::NotSent(_))
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::Fatal(fatal) => write!(f, "{fatal}"),
+            Reason::NotSent(fatal) => write!(f, "not sent: {fatal}"),
+            Reason::EntryRefused(p) => write!(f, "entry refused: {p}"),
+            Reason::RequestsRefused(p) => write!(
+                f,
+                "every request refused the same way, whatever entries it holds: {p}"
+            ),
+            Reason::TooManySplits(p) => write!(
+                f,
+                "too many refused requests to isolate the entries Coralogix refuses: {p}"
+            ),
+            Reason::BudgetExhausted {
+                attempts,
+                last: Some(p),
+            } => write!(
+                f,
+                "{p}; delivery budget exhausted after {attempts} attempts"
+            ),
+            Reason::BudgetExhausted { last: None, .. } => {
+                f.write_str("delivery budget exhausted before the request could be sent")
+            }
+            Reason::WaitBeyondBudget { after, problem } => write!(
+                f,
+                "{problem}; Coralogix asked to wait {}s (Retry-After), beyond the delivery budget",
+                after.as_secs()
+            ),
+            Reason::Stopping => {
+                f.write_str("the handler is stopping (shutdown) before delivery finished")
+            }
+        }
+    }
+}
+
+/// Entries that were not accepted, by number, and why.
 #[derive(Debug, Clone)]
 pub struct Failed {
-    pub request: Request,
-    pub reason: String,
+    pub entries: Range<u64>,
+    pub reason: Reason,
 }
 
 /// What happened to an invocation's requests.
 #[derive(Debug, Default)]
 pub struct Delivery {
     /// Entries Coralogix accepted.
-    pub accepted: usize,
+    pub accepted: u64,
     /// Bytes of the accepted requests (uncompressed JSON).
     pub accepted_bytes: usize,
     /// HTTP requests made, retries and split halves included.
@@ -53,299 +167,326 @@ pub struct Delivery {
     /// Requests split in two after a 413 or 4xx.
     pub splits: usize,
     pub failed: Vec<Failed>,
-    /// Set when a fatal answer stopped the delivery.
-    pub fatal: Option<String>,
 }
 
 impl Delivery {
-    pub fn failed_entries(&self) -> usize {
-        self.failed.iter().map(|f| f.request.len()).sum()
+    pub fn failed_entries(&self) -> u64 {
+        self.failed
+            .iter()
+            .map(|f| f.entries.end - f.entries.start)
+            .sum()
+    }
+
+    /// The fatal answer that stopped the delivery, if any.
+    pub fn fatal(&self) -> Option<&Fatal> {
+        self.failed.iter().find_map(|f| match &f.reason {
+            Reason::Fatal(fatal) => Some(fatal),
+            _ => None,
+        })
     }
 
     /// The reason to report for the failure: the fatal one, or the first.
-    pub fn reason(&self) -> Option<&str> {
-        self.fatal
-            .as_deref()
-            .or_else(|| self.failed.first().map(|f| f.reason.as_str()))
+    pub fn reason(&self) -> Option<&Reason> {
+        self.failed
+            .iter()
+            .find(|f| matches!(f.reason, Reason::Fatal(_)))
+            .or(self.failed.first())
+            .map(|f| &f.reason)
     }
 }
 
-enum Done {
-    Accepted {
-        request: Request,
-        posts: usize,
-        retries: usize,
-    },
-    Split {
-        halves: (Request, Request),
-        posts: usize,
-        retries: usize,
-    },
-    Failed {
-        failed: Failed,
-        fatal: bool,
-        posts: usize,
-        retries: usize,
-    },
+/// A request to send, and the split it came from.
+struct Work {
+    request: Request,
+    half_of: Option<Half>,
 }
 
-/// Delivers every request, or says which were not delivered.
-pub async fn deliver<S: Sink>(sink: &S, requests: Vec<Request>, plan: Plan) -> Delivery {
-    let mut queue: VecDeque<Request> = requests.into();
+#[derive(Clone)]
+struct Half {
+    pair: u64,
+    /// The refusal that split the parent.
+    parent: Problem,
+}
+
+/// How one attempt sequence ended.
+enum Outcome {
+    Accepted { work: Work },
+    Refused { work: Work, problem: Problem },
+    Failed { work: Work, reason: Reason },
+}
+
+struct Sent {
+    outcome: Outcome,
+    posts: usize,
+}
+
+/// What is known of a split pair while its halves are out.
+enum Pair {
+    /// Neither half has been refused as the parent was.
+    Open,
+    /// One half was refused as the parent was; it waits for its sibling.
+    Holding(Work),
+    /// One half was refused as the parent was and failed; the sibling fails likewise.
+    BothRefused,
+    /// One half did something else: the other splits on as usual.
+    Settled,
+}
+
+/// Delivers every request that arrives on `requests` until the channel closes, or says which
+/// entries were not delivered.
+pub async fn deliver<S: Sink>(
+    sink: &S,
+    mut requests: mpsc::Receiver<Request>,
+    plan: DeliveryPlan,
+) -> Delivery {
+    let mut state = State {
+        out: Delivery::default(),
+        queue: VecDeque::new(),
+        pairs: HashMap::new(),
+        next_pair: 0,
+        received: 0,
+        fatal: None,
+    };
     let mut running = FuturesUnordered::new();
-    let mut out = Delivery::default();
+    let mut input_open = true;
+    let mut stop = plan.stop.clone();
     loop {
-        while out.fatal.is_none() && running.len() < plan.concurrency {
-            let Some(request) = queue.pop_front() else {
+        let stopping = state.fatal.is_some() || stop.is_raised();
+        if stopping {
+            state.fail_queue(stop.is_raised());
+        }
+        while !stopping && running.len() < plan.concurrency {
+            let Some(work) = state.queue.pop_front() else {
                 break;
             };
-            running.push(send_one(sink, request, plan));
+            running.push(send_one(sink, work, &plan));
         }
-        let Some(done) = running.next().await else {
+        if running.is_empty() && state.queue.is_empty() && !input_open {
             break;
-        };
-        match done {
-            Done::Accepted {
-                request,
-                posts,
-                retries,
-            } => {
-                out.accepted += request.len();
-                out.accepted_bytes += request.body().len();
-                out.posts += posts;
-                out.retries += retries;
-            }
-            Done::Split {
-                halves: (a, b),
-                posts,
-                retries,
-            } => {
-                out.splits += 1;
-                out.posts += posts;
-                out.retries += retries;
-                queue.push_front(b);
-                queue.push_front(a);
-            }
-            Done::Failed {
-                failed,
-                fatal,
-                posts,
-                retries,
-            } => {
-                out.posts += posts;
-                out.retries += retries;
-                if fatal && out.fatal.is_none() {
-                    out.fatal = Some(failed.reason.clone());
+        }
+        let want_input = input_open && state.queue.is_empty() && running.len() < plan.concurrency;
+        tokio::select! {
+            Some(sent) = running.next(), if !running.is_empty() => state.settle(sent),
+            next = requests.recv(), if want_input || (input_open && stopping) => match next {
+                Some(request) => {
+                    state.received += 1;
+                    state.queue.push_back(Work { request, half_of: None });
                 }
-                out.failed.push(failed);
-            }
+                None => input_open = false,
+            },
+            _ = stop.raised(), if !stop.is_raised() => {}
         }
     }
-    if let Some(reason) = &out.fatal {
-        for request in queue.drain(..) {
-            out.failed.push(Failed {
-                request,
-                reason: format!("not sent: {reason}"),
+    state.out
+}
+
+struct State {
+    out: Delivery,
+    queue: VecDeque<Work>,
+    pairs: HashMap<u64, Pair>,
+    next_pair: u64,
+    received: usize,
+    fatal: Option<Fatal>,
+}
+
+impl State {
+    fn fail(&mut self, request: &Request, reason: Reason) {
+        if let Reason::Fatal(fatal) = &reason {
+            self.fatal.get_or_insert_with(|| fatal.clone());
+        }
+        self.out.failed.push(Failed {
+            entries: request.entry_range(),
+            reason,
+        });
+    }
+
+    /// Fails what waits to be sent, when a fatal answer came or the handler is stopping.
+    fn fail_queue(&mut self, stopping: bool) {
+        let reason = match (&self.fatal, stopping) {
+            (_, true) | (None, false) => Reason::Stopping,
+            (Some(fatal), false) => Reason::NotSent(fatal.clone()),
+        };
+        while let Some(work) = self.queue.pop_front() {
+            self.fail(&work.request, reason.clone());
+        }
+        let held: Vec<Work> = self
+            .pairs
+            .drain()
+            .filter_map(|(_, p)| match p {
+                Pair::Holding(w) => Some(w),
+                _ => None,
+            })
+            .collect();
+        for work in held {
+            self.fail(&work.request, reason.clone());
+        }
+    }
+
+    fn settle(&mut self, sent: Sent) {
+        self.out.posts += sent.posts;
+        self.out.retries += sent.posts.saturating_sub(1);
+        match sent.outcome {
+            Outcome::Accepted { work } => {
+                self.sibling_settled(&work);
+                self.out.accepted += work.request.len() as u64;
+                self.out.accepted_bytes += work.request.body().len();
+            }
+            Outcome::Failed { work, reason } => {
+                self.sibling_settled(&work);
+                self.fail(&work.request, reason);
+            }
+            Outcome::Refused { work, problem } => self.refused(work, problem),
+        }
+    }
+
+    /// A half of a pair ended some other way than being refused as its parent was.
+    fn sibling_settled(&mut self, work: &Work) {
+        let Some(half) = &work.half_of else { return };
+        match self.pairs.insert(half.pair, Pair::Settled) {
+            Some(Pair::Holding(held)) => {
+                self.pairs.remove(&half.pair);
+                let problem = held_problem(&held);
+                self.split(held.request, problem);
+            }
+            Some(Pair::BothRefused) | Some(Pair::Settled) => {
+                self.pairs.remove(&half.pair);
+            }
+            _ => {}
+        }
+    }
+
+    fn refused(&mut self, work: Work, problem: Problem) {
+        // A 413 is about size: halves refused again are split again. Any other refusal
+        // repeated for both halves is about the requests, not their entries.
+        let too_large = matches!(problem, Problem::Status { status: 413, .. });
+        let same_as_parent = work
+            .half_of
+            .as_ref()
+            .filter(|h| !too_large && h.parent == problem);
+        if let Some(half) = same_as_parent.cloned() {
+            match self.pairs.remove(&half.pair) {
+                Some(Pair::Holding(sibling)) => {
+                    // Both halves refused exactly as the whole: not about particular entries.
+                    self.fail(&sibling.request, Reason::RequestsRefused(problem.clone()));
+                    self.fail(&work.request, Reason::RequestsRefused(problem));
+                    return;
+                }
+                Some(Pair::BothRefused) => {
+                    self.fail(&work.request, Reason::RequestsRefused(problem));
+                    return;
+                }
+                Some(Pair::Settled) => {}
+                Some(Pair::Open) | None => {
+                    if work.request.len() == 1 {
+                        self.pairs.insert(half.pair, Pair::BothRefused);
+                        self.fail(&work.request, Reason::EntryRefused(problem));
+                    } else {
+                        self.pairs.insert(half.pair, Pair::Holding(work));
+                    }
+                    return;
+                }
+            }
+        } else {
+            self.sibling_settled(&work);
+        }
+        self.split(work.request, problem);
+    }
+
+    fn split(&mut self, request: Request, problem: Problem) {
+        if request.len() < 2 {
+            self.fail(&request, Reason::EntryRefused(problem));
+            return;
+        }
+        if self.out.splits >= self.received + MAX_EXTRA_SPLITS {
+            self.fail(&request, Reason::TooManySplits(problem));
+            return;
+        }
+        self.out.splits += 1;
+        let pair = self.next_pair;
+        self.next_pair += 1;
+        self.pairs.insert(pair, Pair::Open);
+        let (a, b) = request.split();
+        for half in [b, a] {
+            self.queue.push_front(Work {
+                request: half,
+                half_of: Some(Half {
+                    pair,
+                    parent: problem.clone(),
+                }),
             });
         }
     }
-    out
 }
 
-async fn send_one<S: Sink>(sink: &S, request: Request, plan: Plan) -> Done {
+fn held_problem(work: &Work) -> Problem {
+    work.half_of
+        .as_ref()
+        .map(|h| h.parent.clone())
+        .expect("only halves are held")
+}
+
+async fn send_one<S: Sink>(sink: &S, work: Work, plan: &DeliveryPlan) -> Sent {
     let mut backoff = plan.policy.backoff();
     let mut posts = 0;
-    let mut last_reason: Option<String> = None;
+    let mut last: Option<Problem> = None;
+    let mut stop = plan.stop.clone();
+    let failed = |work, reason, posts| Sent {
+        outcome: Outcome::Failed { work, reason },
+        posts,
+    };
     loop {
-        let now = Instant::now();
         let Some(left) = plan
             .deadline
-            .checked_duration_since(now)
+            .checked_duration_since(Instant::now())
             .filter(|d| !d.is_zero())
         else {
-            let reason = match last_reason {
-                Some(r) => {
-                    format!("delivery budget exhausted after {posts} attempts; last error: {r}")
-                }
-                None => "delivery budget exhausted before the request could be sent".into(),
+            let reason = Reason::BudgetExhausted {
+                attempts: posts,
+                last,
             };
-            return failed(request, reason, false, posts);
+            return failed(work, reason, posts);
         };
-        let attempt = sink.send(&request, plan.request_timeout.min(left)).await;
+        let attempt = tokio::select! {
+            attempt = sink.send(&work.request, plan.request_timeout.min(left)) => attempt,
+            _ = stop.raised() => return failed(work, Reason::Stopping, posts),
+        };
         posts += 1;
-        let retries = posts - 1;
         match plan.policy.classify(&attempt) {
             Verdict::Accepted => {
-                return Done::Accepted {
-                    request,
+                return Sent {
+                    outcome: Outcome::Accepted { work },
                     posts,
-                    retries,
                 };
             }
-            Verdict::Fatal { reason } => return failed(request, reason, true, posts),
-            Verdict::Split { reason } => {
-                if request.len() >= 2 {
-                    return Done::Split {
-                        halves: request.split(),
-                        posts,
-                        retries,
-                    };
-                }
-                return failed(request, format!("entry refused: {reason}"), false, posts);
+            Verdict::Fatal(fatal) => return failed(work, Reason::Fatal(fatal), posts),
+            Verdict::Split(problem) => {
+                return Sent {
+                    outcome: Outcome::Refused { work, problem },
+                    posts,
+                };
             }
-            Verdict::Retry { after, reason } => {
-                let delay =
-                    after.unwrap_or_else(|| backoff.next().unwrap_or(plan.policy.max_delay));
+            Verdict::Retry { after, problem } => {
+                let delay = plan.policy.delay(&mut backoff, after);
                 let left = plan.deadline.saturating_duration_since(Instant::now());
                 if delay >= left {
-                    let why = match after {
-                        Some(a) => format!(
-                            "{reason}; Coralogix asked to wait {}s (Retry-After), beyond the delivery budget",
-                            a.as_secs()
-                        ),
-                        None => {
-                            format!("{reason}; delivery budget exhausted after {posts} attempts")
-                        }
+                    let reason = match after {
+                        Some(after) if after >= left => Reason::WaitBeyondBudget { after, problem },
+                        _ => Reason::BudgetExhausted {
+                            attempts: posts,
+                            last: Some(problem),
+                        },
                     };
-                    return failed(request, why, false, posts);
+                    return failed(work, reason, posts);
                 }
-                tokio::time::sleep(delay).await;
-                last_reason = Some(reason);
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = stop.raised() => return failed(work, Reason::Stopping, posts),
+                }
+                last = Some(problem);
             }
         }
-    }
-}
-
-fn failed(request: Request, reason: String, fatal: bool, posts: usize) -> Done {
-    Done::Failed {
-        failed: Failed { request, reason },
-        fatal,
-        posts,
-        retries: posts.saturating_sub(1),
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Mutex;
-
-    /// A sink that answers from a script, then 200.
-    struct Scripted {
-        script: Mutex<VecDeque<Attempt>>,
-        seen: Mutex<Vec<usize>>,
-        max_entries: usize,
-    }
-
-    impl Scripted {
-        fn new(script: Vec<Attempt>) -> Self {
-            Scripted {
-                script: Mutex::new(script.into()),
-                seen: Mutex::new(Vec::new()),
-                max_entries: usize::MAX,
-            }
-        }
-    }
-
-    impl Sink for Scripted {
-        async fn send(&self, request: &Request, _timeout: Duration) -> Attempt {
-            self.seen.lock().unwrap().push(request.len());
-            if request.len() > self.max_entries {
-                return Attempt::status(413);
-            }
-            self.script
-                .lock()
-                .unwrap()
-                .pop_front()
-                .unwrap_or(Attempt::status(200))
-        }
-    }
-
-    fn request(n: usize) -> Request {
-        let entries: Vec<String> = (0..n).map(|i| format!("{{\"i\":{i}}}")).collect();
-        Request::from_entries(entries.iter().map(|e| e.as_bytes()))
-    }
-
-    fn plan(budget_ms: u64) -> Plan {
-        Plan {
-            deadline: Instant::now() + Duration::from_millis(budget_ms),
-            request_timeout: Duration::from_secs(1),
-            concurrency: 2,
-            policy: RetryPolicy {
-                min_delay: Duration::from_millis(1),
-                max_delay: Duration::from_millis(5),
-            },
-        }
-    }
-
-    #[tokio::test]
-    async fn retries_then_accepts_only_the_failed_request() {
-        let sink = Scripted::new(vec![Attempt::status(503), Attempt::status(429)]);
-        let d = deliver(&sink, vec![request(3), request(4)], plan(5_000)).await;
-        assert_eq!(d.accepted, 7);
-        assert!(d.failed.is_empty());
-        assert_eq!(d.retries, 2);
-        assert_eq!(d.posts, 4);
-    }
-
-    #[tokio::test]
-    async fn splits_until_it_fits() {
-        let mut sink = Scripted::new(vec![]);
-        sink.max_entries = 3;
-        let d = deliver(&sink, vec![request(10)], plan(5_000)).await;
-        assert_eq!(d.accepted, 10);
-        assert!(d.splits >= 2);
-        let seen = sink.seen.lock().unwrap();
-        assert_eq!(seen[0], 10);
-    }
-
-    #[tokio::test]
-    async fn a_single_refused_entry_fails_alone() {
-        let sink = Scripted::new(vec![Attempt::status(400), Attempt::status(400)]);
-        // 2 entries: the pair is refused, split; the first half is refused again; the second is
-        // accepted.
-        let d = deliver(&sink, vec![request(2)], plan(5_000)).await;
-        assert_eq!(d.accepted, 1);
-        assert_eq!(d.failed_entries(), 1);
-        assert!(d.fatal.is_none());
-    }
-
-    #[tokio::test]
-    async fn fatal_stops_everything() {
-        let sink = Scripted::new(vec![Attempt::status(401); 10]);
-        let mut p = plan(5_000);
-        p.concurrency = 1;
-        let d = deliver(&sink, vec![request(1), request(2), request(3)], p).await;
-        assert_eq!(d.accepted, 0);
-        assert_eq!(d.failed_entries(), 6);
-        assert_eq!(
-            sink.seen.lock().unwrap().len(),
-            1,
-            "nothing sent after a 401"
-        );
-        assert!(d.reason().unwrap().contains("CORALOGIX_PRIVATE_KEY"));
-    }
-
-    #[tokio::test]
-    async fn budget_bounds_retries() {
-        let sink = Scripted::new(vec![Attempt::status(500); 1000]);
-        let started = std::time::Instant::now();
-        let d = deliver(&sink, vec![request(5)], plan(200)).await;
-        assert!(started.elapsed() < Duration::from_secs(2));
-        assert_eq!(d.failed_entries(), 5);
-        assert!(d.reason().unwrap().contains("budget"), "{:?}", d.reason());
-    }
-
-    #[tokio::test]
-    async fn retry_after_beyond_the_budget_fails_at_once() {
-        let sink = Scripted::new(vec![Attempt::Answered {
-            status: 429,
-            retry_after: Some(Duration::from_secs(600)),
-            detail: String::new(),
-        }]);
-        let started = std::time::Instant::now();
-        let d = deliver(&sink, vec![request(1)], plan(2_000)).await;
-        assert!(started.elapsed() < Duration::from_millis(500));
-        assert!(d.reason().unwrap().contains("Retry-After"));
-    }
-}
+mod tests;

@@ -2,7 +2,7 @@
 //!
 //! The record's JSON text is copied as is into `text` (Coralogix accepts a JSON object there),
 //! so a record is never parsed into a DOM or re-serialized. A record too large for the entry
-//! cap is replaced by a marker object holding its original size and a prefix of its text.
+//! cap is sent in [`Parts`], never cut.
 
 use crate::coralogix::limits::MAX_NAME_CHARS;
 use crate::entra::Timestamp;
@@ -49,11 +49,31 @@ pub struct Entry<'a> {
     pub text: Text<'a>,
 }
 
-impl Entry<'_> {
-    /// Appends the entry's JSON to `buf`, keeping it within `max_bytes` by truncating `text`.
-    /// Returns true if the text was truncated.
-    pub fn write(&self, buf: &mut Vec<u8>, max_bytes: usize) -> bool {
-        let start = buf.len();
+impl<'a> Entry<'a> {
+    /// Appends the entry's JSON to `buf`.
+    pub fn write(&self, buf: &mut Vec<u8>) {
+        self.write_with(buf, self.thread_id, |buf| match self.text {
+            Text::Json(json) => write_json(buf, json),
+            Text::Plain(text) => write_str(buf, text),
+        });
+    }
+
+    /// An upper bound of the entry's length when it is cheap to know (the text is JSON, which
+    /// is copied unchanged or compacted): the caller can then write it straight into a request.
+    pub fn quick_max_len(&self) -> Option<usize> {
+        match self.text {
+            Text::Json(json) => Some(FIXED_FIELDS_MAX + json.len()),
+            Text::Plain(_) => None,
+        }
+    }
+
+    /// The entries that carry this entry's text in parts of at most `max_bytes` each (see
+    /// [`Parts`]).
+    pub fn parts(&self, max_bytes: usize) -> Parts<'a> {
+        Parts::new(*self, max_bytes)
+    }
+
+    fn write_with(&self, buf: &mut Vec<u8>, thread_id: &str, text: impl FnOnce(&mut Vec<u8>)) {
         buf.extend_from_slice(b"{\"applicationName\":");
         write_name(buf, self.application);
         buf.extend_from_slice(b",\"subsystemName\":");
@@ -76,28 +96,125 @@ impl Entry<'_> {
             buf.push(b'"');
         }
         buf.extend_from_slice(b",\"threadId\":");
-        write_name(buf, self.thread_id);
+        write_name(buf, thread_id);
         buf.extend_from_slice(b",\"text\":");
-        let text_start = buf.len();
-        match self.text {
-            Text::Json(json) => write_json(buf, json),
-            Text::Plain(text) => write_str(buf, text),
-        }
+        text(buf);
         buf.push(b'}');
-        if buf.len() - start <= max_bytes {
-            return false;
+    }
+}
+
+/// The most the fields around `text` can take: five names of `MAX_NAME_CHARS` characters
+/// (each up to 6 bytes escaped, with quotes), the numbers, and the keys.
+const FIXED_FIELDS_MAX: usize = 5 * (MAX_NAME_CHARS * 6 + 2) + 3 * 20 + 160;
+
+/// A text too large for one entry, as consecutive entries that can be put back together.
+///
+/// Every part is a complete entry with the record's application, subsystem, category,
+/// severity, time and tenant, and a `threadId` of the record's id followed by `#<part>/<parts>`.
+/// Its `text` is an object:
+///
+/// ```json
+/// {"part": 2, "parts": 5, "originalBytes": 1048123, "originalFormat": "json", "data": "…"}
+/// ```
+///
+/// Concatenating the `data` strings of parts 1 to `parts` gives the original text byte for
+/// byte (`originalBytes` long); with `originalFormat` `json` it is the record's JSON.
+#[derive(Debug, Clone)]
+pub struct Parts<'a> {
+    entry: Entry<'a>,
+    source: &'a str,
+    chunks: Vec<std::ops::Range<usize>>,
+}
+
+impl<'a> Parts<'a> {
+    fn new(entry: Entry<'a>, max_bytes: usize) -> Self {
+        let source = entry.text.source();
+        // The part entry around an empty chunk, with the longest numbers it can have.
+        let mut probe = Vec::new();
+        let big = source.len().max(1);
+        let id = part_thread_id(entry.thread_id, big, big);
+        entry.write_with(&mut probe, &id, |buf| {
+            write_part_text(buf, big, big, big, &entry, "")
+        });
+        let budget = max_bytes.saturating_sub(probe.len()).max(64);
+        let mut chunks = Vec::new();
+        let mut start = 0;
+        let mut used = 0;
+        for (i, c) in source.char_indices() {
+            let n = escaped_len(c);
+            if used + n > budget && i > start {
+                chunks.push(start..i);
+                start = i;
+                used = 0;
+            }
+            used += n;
         }
-        buf.truncate(text_start);
-        let source = self.text.source();
-        buf.extend_from_slice(b"{\"truncated\":true,\"originalBytes\":");
-        write_int(buf, source.len() as i64);
-        buf.extend_from_slice(b",\"prefix\":\"");
-        // What is left for the prefix once the closing `"}}` is written.
-        let budget = max_bytes.saturating_sub(buf.len() - start + 3);
-        write_escaped_prefix(buf, source, budget);
-        buf.extend_from_slice(b"\"}}");
-        debug_assert!(buf.len() - start <= max_bytes);
-        true
+        if start < source.len() || chunks.is_empty() {
+            chunks.push(start..source.len());
+        }
+        Parts {
+            entry,
+            source,
+            chunks,
+        }
+    }
+
+    /// The number of parts.
+    pub fn len(&self) -> usize {
+        self.chunks.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.chunks.is_empty()
+    }
+
+    /// Appends part `index` (0-based) as one entry.
+    pub fn write(&self, index: usize, buf: &mut Vec<u8>) {
+        let n = self.chunks.len();
+        let chunk = &self.source[self.chunks[index].clone()];
+        let id = part_thread_id(self.entry.thread_id, index + 1, n);
+        self.entry.write_with(buf, &id, |buf| {
+            write_part_text(buf, index + 1, n, self.source.len(), &self.entry, chunk)
+        });
+    }
+}
+
+/// The record's id with `#<part>/<parts>`, the id cut so that the suffix always fits.
+fn part_thread_id(id: &str, part: usize, parts: usize) -> String {
+    let suffix = format!("#{part}/{parts}");
+    let keep = MAX_NAME_CHARS - suffix.len();
+    let cut = id.char_indices().nth(keep).map_or(id.len(), |(i, _)| i);
+    format!("{}{suffix}", &id[..cut])
+}
+
+fn write_part_text(
+    buf: &mut Vec<u8>,
+    part: usize,
+    parts: usize,
+    original: usize,
+    entry: &Entry,
+    chunk: &str,
+) {
+    buf.extend_from_slice(b"{\"part\":");
+    write_int(buf, part as i64);
+    buf.extend_from_slice(b",\"parts\":");
+    write_int(buf, parts as i64);
+    buf.extend_from_slice(b",\"originalBytes\":");
+    write_int(buf, original as i64);
+    buf.extend_from_slice(match entry.text {
+        Text::Json(_) => b",\"originalFormat\":\"json\",\"data\":",
+        Text::Plain(_) => b",\"originalFormat\":\"text\",\"data\":",
+    });
+    write_str(buf, chunk);
+    buf.push(b'}');
+}
+
+/// The length of a character in a JSON string as serde_json writes it.
+fn escaped_len(c: char) -> usize {
+    match c {
+        '"' | '\\' | '\u{8}' | '\t' | '\n' | '\u{c}' | '\r' => 2,
+        c if (c as u32) < 0x20 => 6,
+        c => c.len_utf8(),
     }
 }
 
@@ -155,36 +272,6 @@ fn write_name(buf: &mut Vec<u8>, s: &str) {
     }
 }
 
-/// Writes as much of `s`, JSON-escaped, as fits in `budget` bytes, on a character boundary.
-fn write_escaped_prefix(buf: &mut Vec<u8>, s: &str, budget: usize) {
-    let mut used = 0;
-    let mut tmp = [0u8; 4];
-    for c in s.chars() {
-        let escaped: &[u8] = match c {
-            '"' => b"\\\"",
-            '\\' => b"\\\\",
-            '\n' => b"\\n",
-            '\r' => b"\\r",
-            '\t' => b"\\t",
-            c if (c as u32) < 0x20 => {
-                let code = format!("\\u{:04x}", c as u32);
-                if used + code.len() > budget {
-                    return;
-                }
-                used += code.len();
-                buf.extend_from_slice(code.as_bytes());
-                continue;
-            }
-            c => c.encode_utf8(&mut tmp).as_bytes(),
-        };
-        if used + escaped.len() > budget {
-            return;
-        }
-        used += escaped.len();
-        buf.extend_from_slice(escaped);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,16 +290,18 @@ mod tests {
         }
     }
 
-    fn written(e: &Entry, max: usize) -> (Value, bool, usize) {
+    fn written(e: &Entry) -> Value {
         let mut buf = Vec::new();
-        let truncated = e.write(&mut buf, max);
-        (serde_json::from_slice(&buf).unwrap(), truncated, buf.len())
+        e.write(&mut buf);
+        if let Some(max) = e.quick_max_len() {
+            assert!(buf.len() <= max);
+        }
+        serde_json::from_slice(&buf).unwrap()
     }
 
     #[test]
     fn all_fields_and_raw_text() {
-        let (v, truncated, _) = written(&entry(Text::Json(r#"{"a": [1, "x"]}"#)), 10_000);
-        assert!(!truncated);
+        let v = written(&entry(Text::Json(r#"{"a": [1, "x"]}"#)));
         assert_eq!(
             v,
             json!({"applicationName": "entra-id", "subsystemName": "SignInLogs",
@@ -228,42 +317,81 @@ mod tests {
         e.computer_name = None;
         e.category = None;
         e.timestamp = Timestamp(1_000_000_000);
-        let (v, ..) = written(&e, 10_000);
+        let v = written(&e);
         assert_eq!(v["text"], "line \"1\"\nline 2");
         assert!(v.get("computerName").is_none() && v.get("category").is_none());
         assert!(v.get("hiResTimestamp").is_none());
         assert_eq!(v["timestamp"], 1000);
     }
 
+    /// Writes every part, checks each against the cap and the API, and puts them together.
+    fn reassemble(e: &Entry, max: usize) -> (String, Vec<Value>) {
+        let parts = e.parts(max);
+        let mut whole = String::new();
+        let mut values = Vec::new();
+        for i in 0..parts.len() {
+            let mut buf = Vec::new();
+            parts.write(i, &mut buf);
+            assert!(buf.len() <= max, "part {i}: {} > {max}", buf.len());
+            let v: Value = serde_json::from_slice(&buf).unwrap();
+            assert_eq!(v["text"]["part"], i + 1);
+            assert_eq!(v["text"]["parts"], parts.len());
+            assert_eq!(
+                v["threadId"],
+                format!("SignInLogs:abc#{}/{}", i + 1, parts.len())
+            );
+            whole.push_str(v["text"]["data"].as_str().unwrap());
+            values.push(v);
+        }
+        (whole, values)
+    }
+
     #[test]
-    fn oversized_text_is_truncated_with_a_marker_and_fits() {
+    fn a_text_too_large_is_sent_in_parts_that_put_back_together_byte_for_byte() {
         let big = format!(
             "{{\"category\":\"SignInLogs\",\"x\":\"{}\"}}",
-            "é\"\\\n".repeat(20_000)
+            "é\\\"\\n\u{1}✓𝄞 ".repeat(20_000)
         );
-        for max in [4_000usize, 10_000, 33_333] {
-            let (v, truncated, len) = written(&entry(Text::Json(&big)), max);
-            assert!(truncated);
-            assert!(len <= max, "{len} > {max}");
-            assert!(
-                len > max - 16,
-                "the prefix should fill the budget: {len} of {max}"
-            );
-            assert_eq!(v["text"]["truncated"], true);
-            assert_eq!(v["text"]["originalBytes"], big.len());
-            let prefix = v["text"]["prefix"].as_str().unwrap();
-            assert!(big.starts_with(prefix));
-            assert_eq!(v["severity"], 3);
+        for max in [4_000usize, 10_000, 33_333, 262_144] {
+            let e = entry(Text::Json(&big));
+            let (whole, parts) = reassemble(&e, max);
+            assert_eq!(whole, big);
+            assert!(parts.len() > 1);
+            for p in &parts {
+                assert_eq!(p["text"]["originalBytes"], big.len());
+                assert_eq!(p["text"]["originalFormat"], "json");
+                assert_eq!(p["severity"], 3);
+                assert_eq!(p["category"], "SignInLogs");
+            }
         }
+        let text = "\u{0}raw \"text\"\n".repeat(3_000);
+        let (whole, parts) = reassemble(&entry(Text::Plain(&text)), 5_000);
+        assert_eq!(whole, text);
+        assert_eq!(parts[0]["text"]["originalFormat"], "text");
+    }
+
+    #[test]
+    fn a_long_thread_id_keeps_the_part_suffix() {
+        let id = "x".repeat(1000);
+        let big = "y".repeat(50_000);
+        let mut e = entry(Text::Plain(&big));
+        e.thread_id = &id;
+        let parts = e.parts(20_000);
+        let mut buf = Vec::new();
+        parts.write(0, &mut buf);
+        let v: Value = serde_json::from_slice(&buf).unwrap();
+        let t = v["threadId"].as_str().unwrap();
+        assert!(t.ends_with(&format!("#1/{}", parts.len())));
+        assert_eq!(t.chars().count(), MAX_NAME_CHARS);
     }
 
     #[test]
     fn pretty_printed_json_is_compacted() {
         let pretty = "{\n  \"a\": [1,\r\n 2],\n  \"s\": \"x y\\\" z\"\n}";
-        let (v, ..) = written(&entry(Text::Json(pretty)), 10_000);
+        let v = written(&entry(Text::Json(pretty)));
         assert_eq!(v["text"], json!({"a": [1, 2], "s": "x y\" z"}));
         let mut buf = Vec::new();
-        entry(Text::Json(pretty)).write(&mut buf, 10_000);
+        entry(Text::Json(pretty)).write(&mut buf);
         let text = String::from_utf8(buf).unwrap();
         assert!(
             text.contains(r#""text":{"a":[1,2],"s":"x y\" z"}"#),
@@ -284,7 +412,7 @@ mod tests {
         let long = "x".repeat(1000);
         let mut e = entry(Text::Json("{}"));
         e.category = Some(&long);
-        let (v, ..) = written(&e, 100_000);
+        let v = written(&e);
         assert_eq!(v["category"].as_str().unwrap().len(), MAX_NAME_CHARS);
     }
 }

@@ -1,19 +1,22 @@
-//! What to do after each attempt to send a request: the retry policy as a type.
+//! What to do after each attempt to send a request: the retry policy as types.
 //!
-//! Coralogix documents no status codes for `/logs/v1/singles` (coralogix-ingestion.md 1.8), so
-//! the policy follows HTTP semantics and what Coralogix's own clients do:
+//! Coralogix documents no status codes for `/logs/v1/singles` (see `docs/coralogix-api.md`),
+//! so the policy follows HTTP semantics and what Coralogix's own clients do:
 //!
 //! | answer                                   | verdict                                         |
 //! |------------------------------------------|-------------------------------------------------|
 //! | 2xx                                      | accepted                                        |
 //! | 401, 403                                 | fatal: the key or region is wrong; stop sending |
 //! | 404, 3xx                                 | fatal: the endpoint is wrong; stop sending      |
+//! | TLS certificate refused                  | fatal: the endpoint or a proxy is not trusted   |
 //! | 413                                      | split the request in two and send both halves   |
 //! | 400 and other 4xx                        | split, to isolate the entries it refuses; one   |
 //! |                                          | refused entry is a permanent failure            |
 //! | 408, 429, 5xx, timeout, connection error | retry with exponential backoff and jitter,      |
-//! |                                          | honouring `Retry-After`                         |
+//! |                                          | never sooner than `Retry-After` nor than the    |
+//! |                                          | backoff's own delay                             |
 
+use std::fmt;
 use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
@@ -25,11 +28,24 @@ pub enum Attempt {
     Answered {
         status: u16,
         retry_after: Option<Duration>,
-        /// The start of the response body, for error messages.
+        /// The start of the response body, for error messages (key already removed).
         detail: String,
     },
-    /// No answer: timeout, refused or reset connection, TLS failure.
-    Transport { timeout: bool, detail: String },
+    /// No answer.
+    Transport {
+        kind: TransportError,
+        detail: String,
+    },
+}
+
+/// Why there was no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportError {
+    Timeout,
+    /// Refused or reset connection, DNS failure, and the like.
+    Connection,
+    /// The server's TLS certificate was not trusted: retrying cannot help.
+    Certificate,
 }
 
 impl Attempt {
@@ -47,17 +63,106 @@ impl Attempt {
 pub enum Verdict {
     Accepted,
     Retry {
+        /// The server's `Retry-After`, if any.
         after: Option<Duration>,
-        reason: String,
+        problem: Problem,
     },
     /// Send the two halves separately (or, for a single entry, fail it permanently).
-    Split {
-        reason: String,
-    },
+    Split(Problem),
     /// Nothing will succeed until the configuration is fixed: stop sending.
-    Fatal {
-        reason: String,
+    Fatal(Fatal),
+}
+
+/// An answer or transport error that is worth retrying or splitting for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Problem {
+    /// An HTTP answer, with the start of its body.
+    Status {
+        status: u16,
+        detail: String,
     },
+    Timeout {
+        detail: String,
+    },
+    Unreachable {
+        detail: String,
+    },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Status { status, detail } => {
+                let what = match status {
+                    413 => "the request is larger than Coralogix accepts",
+                    429 => "Coralogix is throttling",
+                    408 => "request timeout",
+                    400..=499 => "Coralogix refused the entries",
+                    _ => "Coralogix had a server error",
+                };
+                write!(f, "HTTP {status}: {what}")?;
+                if !detail.is_empty() {
+                    write!(f, "; Coralogix said: {detail}")?;
+                }
+                Ok(())
+            }
+            Problem::Timeout { detail } => write!(f, "no answer from Coralogix in time ({detail})"),
+            Problem::Unreachable { detail } => write!(f, "could not reach Coralogix ({detail})"),
+        }
+    }
+}
+
+/// A failure that no retry can fix: a setting is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fatal {
+    pub kind: FatalKind,
+    /// The HTTP status, when there was an answer.
+    pub status: Option<u16>,
+    pub detail: String,
+}
+
+/// Which setting a fatal answer points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FatalKind {
+    /// 401, 403: the key or the region.
+    Key,
+    /// 404: the endpoint.
+    NotFound,
+    /// 3xx: the endpoint redirects.
+    Redirect,
+    /// The TLS certificate was refused.
+    Certificate,
+}
+
+impl fmt::Display for Fatal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(status) = self.status {
+            write!(f, "HTTP {status}: ")?;
+        }
+        f.write_str(match self.kind {
+            FatalKind::Key => {
+                "Coralogix refused the API key. Check that CORALOGIX_PRIVATE_KEY is a Send-Your-Data API key of the account and that CORALOGIX_REGION (or CORALOGIX_DOMAIN / CORALOGIX_ENDPOINT) is the account's region"
+            }
+            FatalKind::NotFound => {
+                "the ingestion endpoint was not found. Check CORALOGIX_ENDPOINT / CORALOGIX_DOMAIN"
+            }
+            FatalKind::Redirect => {
+                "the endpoint redirects instead of accepting logs. Check CORALOGIX_ENDPOINT / CORALOGIX_DOMAIN"
+            }
+            FatalKind::Certificate => {
+                "the endpoint's TLS certificate is not trusted. Check CORALOGIX_ENDPOINT (or the TLS-inspecting proxy on the way)"
+            }
+        })?;
+        if !self.detail.is_empty() {
+            let said = if self.status.is_some() {
+                "Coralogix said"
+            } else {
+                "error"
+            };
+            write!(f, "; {said}: {}", self.detail)?;
+        }
+        Ok(())
+    }
 }
 
 /// Exponential backoff with jitter between `min_delay` and `max_delay`; the invocation's
@@ -71,80 +176,85 @@ pub struct RetryPolicy {
 impl RetryPolicy {
     pub fn classify(&self, attempt: &Attempt) -> Verdict {
         match attempt {
-            Attempt::Transport { timeout, detail } => Verdict::Retry {
-                after: None,
-                reason: if *timeout {
-                    format!("no answer from Coralogix in time ({detail})")
-                } else {
-                    format!("could not reach Coralogix ({detail})")
-                },
-            },
+            Attempt::Transport { kind, detail } => {
+                let detail = detail.clone();
+                match kind {
+                    TransportError::Certificate => Verdict::Fatal(Fatal {
+                        kind: FatalKind::Certificate,
+                        status: None,
+                        detail,
+                    }),
+                    TransportError::Timeout => Verdict::Retry {
+                        after: None,
+                        problem: Problem::Timeout { detail },
+                    },
+                    TransportError::Connection => Verdict::Retry {
+                        after: None,
+                        problem: Problem::Unreachable { detail },
+                    },
+                }
+            }
             Attempt::Answered {
                 status,
                 retry_after,
                 detail,
             } => {
-                let said = |what: &str| {
-                    if detail.is_empty() {
-                        format!("HTTP {status}: {what}")
-                    } else {
-                        format!("HTTP {status}: {what}; Coralogix said: {detail}")
-                    }
+                let status = *status;
+                let fatal = |kind| {
+                    Verdict::Fatal(Fatal {
+                        kind,
+                        status: Some(status),
+                        detail: detail.clone(),
+                    })
+                };
+                let problem = Problem::Status {
+                    status,
+                    detail: detail.clone(),
                 };
                 match status {
                     200..=299 => Verdict::Accepted,
-                    401 | 403 => Verdict::Fatal {
-                        reason: said(
-                            "Coralogix refused the API key. Check that CORALOGIX_PRIVATE_KEY is a Send-Your-Data API key of the account and that CORALOGIX_REGION (or CORALOGIX_DOMAIN / CORALOGIX_ENDPOINT) is the account's region",
-                        ),
-                    },
-                    404 => Verdict::Fatal {
-                        reason: said(
-                            "the ingestion endpoint was not found. Check CORALOGIX_ENDPOINT / CORALOGIX_DOMAIN",
-                        ),
-                    },
-                    300..=399 => Verdict::Fatal {
-                        reason: said(
-                            "the endpoint redirects instead of accepting logs. Check CORALOGIX_ENDPOINT / CORALOGIX_DOMAIN",
-                        ),
-                    },
-                    413 => Verdict::Split {
-                        reason: said("the request is larger than Coralogix accepts"),
-                    },
+                    401 | 403 => fatal(FatalKind::Key),
+                    404 => fatal(FatalKind::NotFound),
+                    300..=399 => fatal(FatalKind::Redirect),
                     408 | 429 => Verdict::Retry {
                         after: *retry_after,
-                        reason: said(if *status == 429 {
-                            "Coralogix is throttling"
-                        } else {
-                            "request timeout"
-                        }),
+                        problem,
                     },
-                    400..=499 => Verdict::Split {
-                        reason: said("Coralogix refused the entries"),
-                    },
+                    400..=499 => Verdict::Split(problem),
                     _ => Verdict::Retry {
                         after: *retry_after,
-                        reason: said("Coralogix had a server error"),
+                        problem,
                     },
                 }
             }
         }
     }
 
-    /// The delays between attempts of one request.
+    /// The delays between attempts of one request: never below `min_delay`, whatever the
+    /// jitter, and never above `max_delay`.
     pub fn backoff(&self) -> impl Iterator<Item = Duration> + Send + use<> {
+        let (min, max) = (self.min_delay, self.max_delay);
         ExponentialBuilder::new()
-            .with_min_delay(self.min_delay)
-            .with_max_delay(self.max_delay)
+            .with_min_delay(min)
+            .with_max_delay(max)
             .with_factor(2.0)
             .with_jitter()
             .without_max_times()
             .build()
-            .map({
-                let max = self.max_delay;
-                // backon's jitter adds up to one delay more; keep the cap a cap.
-                move |d| d.min(max)
-            })
+            // backon's jitter adds up to one delay more; keep the cap a cap.
+            .map(move |d| d.clamp(min, max))
+    }
+
+    /// How long to wait before the next attempt: the backoff's next delay, or the server's
+    /// `Retry-After` when that is longer. A `Retry-After` of 0 (or a date in the past) cannot
+    /// make the handler send sooner than its own backoff.
+    pub fn delay(
+        &self,
+        backoff: &mut impl Iterator<Item = Duration>,
+        after: Option<Duration>,
+    ) -> Duration {
+        let own = backoff.next().unwrap_or(self.max_delay);
+        after.map_or(own, |a| a.max(own))
     }
 }
 
@@ -176,22 +286,51 @@ mod tests {
         let v = |s| p.classify(&Attempt::status(s));
         assert_eq!(v(200), Verdict::Accepted);
         assert_eq!(v(204), Verdict::Accepted);
-        assert!(matches!(v(401), Verdict::Fatal { .. }));
-        assert!(matches!(v(403), Verdict::Fatal { .. }));
-        assert!(matches!(v(404), Verdict::Fatal { .. }));
-        assert!(matches!(v(302), Verdict::Fatal { .. }));
-        assert!(matches!(v(413), Verdict::Split { .. }));
-        assert!(matches!(v(400), Verdict::Split { .. }));
-        assert!(matches!(v(422), Verdict::Split { .. }));
+        let kind = |s| match v(s) {
+            Verdict::Fatal(f) => Some(f.kind),
+            _ => None,
+        };
+        assert_eq!(kind(401), Some(FatalKind::Key));
+        assert_eq!(kind(403), Some(FatalKind::Key));
+        assert_eq!(kind(404), Some(FatalKind::NotFound));
+        assert_eq!(kind(302), Some(FatalKind::Redirect));
+        assert!(matches!(v(413), Verdict::Split(_)));
+        assert!(matches!(v(400), Verdict::Split(_)));
+        assert!(matches!(v(422), Verdict::Split(_)));
         assert!(matches!(v(429), Verdict::Retry { after: None, .. }));
         assert!(matches!(v(408), Verdict::Retry { .. }));
         assert!(matches!(v(500), Verdict::Retry { .. }));
         assert!(matches!(v(503), Verdict::Retry { .. }));
-        let t = p.classify(&Attempt::Transport {
-            timeout: true,
-            detail: "x".into(),
-        });
-        assert!(matches!(t, Verdict::Retry { .. }));
+        let transport = |kind| {
+            p.classify(&Attempt::Transport {
+                kind,
+                detail: "x".into(),
+            })
+        };
+        assert!(matches!(
+            transport(TransportError::Timeout),
+            Verdict::Retry { .. }
+        ));
+        assert!(matches!(
+            transport(TransportError::Connection),
+            Verdict::Retry { .. }
+        ));
+        assert!(matches!(
+            transport(TransportError::Certificate),
+            Verdict::Fatal(Fatal {
+                kind: FatalKind::Certificate,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn fatal_reasons_name_the_setting() {
+        let Verdict::Fatal(f) = policy().classify(&Attempt::status(401)) else {
+            panic!()
+        };
+        assert!(f.to_string().contains("CORALOGIX_PRIVATE_KEY"), "{f}");
+        assert!(f.to_string().starts_with("HTTP 401: "), "{f}");
     }
 
     #[test]
@@ -202,21 +341,40 @@ mod tests {
             detail: "slow down".into(),
         });
         match v {
-            Verdict::Retry { after, reason } => {
+            Verdict::Retry { after, problem } => {
                 assert_eq!(after, Some(Duration::from_secs(3)));
-                assert!(reason.contains("slow down"));
+                assert!(problem.to_string().contains("slow down"));
             }
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
-    fn backoff_grows_with_jitter_and_stays_capped() {
+    fn backoff_grows_with_jitter_and_stays_within_its_bounds() {
         let delays: Vec<Duration> = policy().backoff().take(12).collect();
         assert!(delays[0] >= Duration::from_millis(100) && delays[0] <= Duration::from_millis(200));
         assert!(delays[3] >= Duration::from_millis(800));
-        assert!(delays.iter().all(|d| *d <= Duration::from_secs(2)));
-        assert_eq!(delays.len(), 12);
+        assert!(
+            delays
+                .iter()
+                .all(|d| *d >= Duration::from_millis(100) && *d <= Duration::from_secs(2))
+        );
+        assert!(delays[11] >= Duration::from_secs(1), "{delays:?}");
+    }
+
+    #[test]
+    fn a_zero_retry_after_never_shortens_the_wait() {
+        let p = policy();
+        let mut backoff = p.backoff();
+        for _ in 0..50 {
+            assert!(p.delay(&mut backoff, Some(Duration::ZERO)) >= p.min_delay);
+        }
+        let mut backoff = p.backoff();
+        assert_eq!(
+            p.delay(&mut backoff, Some(Duration::from_secs(60))),
+            Duration::from_secs(60),
+            "a longer Retry-After is honoured"
+        );
     }
 
     #[test]
