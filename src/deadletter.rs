@@ -25,7 +25,6 @@ use flate2::write::GzEncoder;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::coralogix::Failed;
 use crate::host::{EventMeta, Partition};
 
 pub const KIND: &str = "entra-coralogix/dead-letter";
@@ -35,12 +34,13 @@ pub const OUTPUT_BINDING: &str = "deadletter";
 
 /// What a dead-letter blob records besides the entries.
 #[derive(Debug)]
-pub struct Parcel<'a> {
+pub struct BlobHeader<'a> {
     pub reason: &'a str,
     pub invocation_id: Option<&'a str>,
     pub partition: &'a Partition,
     pub events: &'a [EventMeta],
-    pub failed: &'a [Failed],
+    /// The number of entries that follow.
+    pub entry_count: u64,
 }
 
 #[derive(Serialize)]
@@ -58,12 +58,13 @@ struct Header<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     last_sequence_number: Option<i64>,
     events: &'a [EventMeta],
-    entry_count: usize,
+    entry_count: u64,
 }
 
-impl Parcel<'_> {
-    /// The blob's bytes (gzip).
-    pub fn encode(&self) -> Vec<u8> {
+impl BlobHeader<'_> {
+    /// The blob's bytes (gzip): this header, then the entries that `entries` hands to the
+    /// function it is given, streamed into the compressor one at a time.
+    pub fn encode(&self, entries: impl FnOnce(&mut dyn FnMut(&[u8]))) -> Vec<u8> {
         let sequence = self.events.iter().filter_map(|e| e.sequence_number);
         let header = Header {
             kind: KIND,
@@ -75,31 +76,31 @@ impl Parcel<'_> {
             first_sequence_number: sequence.clone().min(),
             last_sequence_number: sequence.max(),
             events: self.events,
-            entry_count: self.failed.iter().map(|f| f.request.len()).sum(),
+            entry_count: self.entry_count,
         };
         let mut head = serde_json::to_vec(&header).expect("a header always serializes");
         head.pop(); // the closing brace; the entries follow
         let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
-        let mut write = || -> std::io::Result<()> {
-            gz.write_all(&head)?;
-            gz.write_all(b",\"entries\":[")?;
-            let mut first = true;
-            for entry in self.failed.iter().flat_map(|f| f.request.entries()) {
-                if !first {
-                    gz.write_all(b",")?;
-                }
-                first = false;
-                gz.write_all(entry)?;
-            }
-            gz.write_all(b"]}")
+        let write = |gz: &mut GzEncoder<Vec<u8>>, bytes: &[u8]| {
+            gz.write_all(bytes).expect("writing to a Vec cannot fail")
         };
-        write().expect("writing to a Vec cannot fail");
+        write(&mut gz, &head);
+        write(&mut gz, b",\"entries\":[");
+        let mut first = true;
+        entries(&mut |entry| {
+            if !first {
+                write(&mut gz, b",");
+            }
+            first = false;
+            write(&mut gz, entry);
+        });
+        write(&mut gz, b"]}");
         gz.finish().expect("writing to a Vec cannot fail")
     }
 
-    /// The value for `Outputs.deadletter`.
-    pub fn encode_for_output(&self) -> String {
-        BASE64.encode_to_string(self.encode())
+    /// The value for `Outputs.deadletter`: the blob, base64-encoded (see the module).
+    pub fn encode_for_output(&self, entries: impl FnOnce(&mut dyn FnMut(&[u8]))) -> String {
+        BASE64.encode_to_string(self.encode(entries))
     }
 }
 
@@ -153,20 +154,10 @@ pub fn gunzip_if_needed(data: Vec<u8>) -> std::io::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::coralogix::Request;
 
     #[test]
     fn round_trip() {
-        let failed = vec![
-            Failed {
-                request: Request::from_entries([&br#"{"a":1}"#[..], br#"{"a":2}"#]),
-                reason: "x".into(),
-            },
-            Failed {
-                request: Request::from_entries([&br#"{"a":3}"#[..]]),
-                reason: "y".into(),
-            },
-        ];
+        let entries: [&[u8]; 3] = [br#"{"a":1}"#, br#"{"a":2}"#, br#"{"a":3}"#];
         let partition = Partition {
             partition_id: Some("4".into()),
             ..Partition::default()
@@ -181,15 +172,15 @@ mod tests {
                 ..EventMeta::default()
             },
         ];
-        let parcel = Parcel {
+        let header = BlobHeader {
             reason: "Coralogix down",
             invocation_id: Some("inv-1"),
             partition: &partition,
             events: &events,
-            failed: &failed,
+            entry_count: 3,
         };
-        let blob =
-            gunzip_if_needed(BASE64.decode_to_vec(parcel.encode_for_output()).unwrap()).unwrap();
+        let output = header.encode_for_output(|out| entries.iter().for_each(|e| out(e)));
+        let blob = gunzip_if_needed(BASE64.decode_to_vec(output).unwrap()).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&blob).unwrap();
         assert_eq!(v["kind"], KIND);
         assert_eq!(v["reason"], "Coralogix down");
@@ -198,7 +189,7 @@ mod tests {
         assert_eq!(v["lastSequenceNumber"], 12);
         assert_eq!(v["entryCount"], 3);
         assert!(looks_like_dead_letter(&blob));
-        let e: Vec<String> = entries(&blob)
+        let e: Vec<String> = self::entries(&blob)
             .unwrap()
             .iter()
             .map(|r| r.get().to_owned())

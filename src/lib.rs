@@ -11,6 +11,8 @@ pub mod coralogix;
 pub mod deadletter;
 pub mod entra;
 pub mod host;
+pub mod json;
+pub mod memory;
 pub mod pipeline;
 pub mod records;
 pub mod replay;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use entra_coralogix::coralogix::HttpSink;
+use entra_coralogix::coralogix::{HttpSink, Stop};
 use entra_coralogix::settings::{self, Mode, Settings};
 use entra_coralogix::{replay, server};
 use tracing_subscriber::EnvFilter;
@@ -102,24 +102,56 @@ fn serve() -> anyhow::Result<ExitCode> {
     init_logging(false);
     let port = settings.port.expect("serve mode requires the port");
     let sink = HttpSink::new(&settings)?;
+    let grace = settings.shutdown_grace;
     runtime()?.block_on(async move {
         // Loopback only: the host connects to 127.0.0.1, and nothing else should.
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .with_context(|| format!("listening on 127.0.0.1:{port}"))?;
         tracing::info!(
-            "{} {} listening on 127.0.0.1:{port}, shipping to {}",
+            "{} {} listening on 127.0.0.1:{port}, shipping to {}; trigger {}; memory budget {} MiB ({})",
             env!("CARGO_PKG_NAME"),
             env!("CARGO_PKG_VERSION"),
             settings
                 .singles_url
                 .as_ref()
                 .map(|u| u.as_str())
-                .unwrap_or("?")
+                .unwrap_or("?"),
+            match settings.trigger {
+                Some(shape) => format!("{shape} (from EventHubTrigger/function.json)"),
+                None => "shape guessed from each request (EventHubTrigger/function.json not found)".into(),
+            },
+            settings.memory_budget_bytes >> 20,
+            settings.memory_budget_source,
         );
-        server::serve(listener, server::router(settings, sink), shutdown_signal())
-            .await
-            .context("serving")?;
+        let (raise, stop) = Stop::new();
+        let signalled = std::sync::Arc::new(tokio::sync::Notify::new());
+        let on_signal = {
+            let signalled = std::sync::Arc::clone(&signalled);
+            async move {
+                shutdown_signal().await;
+                tracing::info!(
+                    "stopping: invocations in flight have {} s to finish (SHUTDOWN_GRACE_SECONDS)",
+                    grace.as_secs_f64()
+                );
+                signalled.notify_one();
+                tokio::spawn(async move {
+                    tokio::time::sleep(grace).await;
+                    let _ = raise.send(true);
+                });
+            }
+        };
+        let served = server::serve(listener, server::router(settings, sink, stop), on_signal);
+        // After the grace period, deliveries end at once and answer failure; if something
+        // still holds the server a few seconds later, stop anyway.
+        let deadline = async {
+            signalled.notified().await;
+            tokio::time::sleep(grace + std::time::Duration::from_secs(5)).await;
+        };
+        tokio::select! {
+            result = served => result.context("serving")?,
+            _ = deadline => tracing::warn!("invocations were still running after the grace period; stopping anyway"),
+        }
         tracing::info!("stopped");
         Ok(ExitCode::SUCCESS)
     })
@@ -128,7 +160,7 @@ fn serve() -> anyhow::Result<ExitCode> {
 fn replay(files: Vec<PathBuf>, dry_run: bool) -> anyhow::Result<ExitCode> {
     let settings = Settings::from_env(if dry_run { Mode::DryRun } else { Mode::Ship })?;
     init_logging(true);
-    let summary = runtime()?.block_on(replay::run(&settings, &files, dry_run))?;
+    let summary = runtime()?.block_on(replay::run(settings, &files, dry_run))?;
     eprintln!("{summary}");
     Ok(if summary.failed == 0 {
         ExitCode::SUCCESS

@@ -12,13 +12,17 @@
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::coralogix::{self, Attempt, HttpSink, Plan, Request, RetryPolicy, Sink};
+use crate::coralogix::{
+    Attempt, DeliveryPlan, HttpSink, Request, RetryPolicy, Sink, Stop, TransportError,
+};
 use crate::deadletter;
-use crate::pipeline::{Builder, Built, Summary};
+use crate::entra::Timestamp;
+use crate::pipeline::{self, EventSource, Input, Summary};
 use crate::settings::Settings;
 
 /// Writes each entry of each request as one line on stdout.
@@ -35,27 +39,59 @@ impl Sink for StdoutSink {
         match written.and_then(|_| out.flush()) {
             Ok(()) => Attempt::status(200),
             Err(e) => Attempt::Transport {
-                timeout: false,
+                kind: TransportError::Connection,
                 detail: format!("stdout: {e}"),
             },
         }
     }
 }
 
-/// Ships the files one at a time (so memory holds one file's entries, and each file gets the
-/// delivery budget `DELIVERY_TIMEOUT_SECONDS`), or prints their entries. Returns the account
-/// of all of them.
-pub async fn run(settings: &Settings, files: &[PathBuf], dry_run: bool) -> anyhow::Result<Summary> {
+/// One file's contents, as the pipeline reads them.
+struct FileEvents {
+    data: Vec<u8>,
+    name: String,
+    /// The file is a dead-letter blob: its entries are sent as they are.
+    dead_letter: bool,
+}
+
+impl EventSource for FileEvents {
+    fn each(&self, f: &mut dyn FnMut(Input<'_>)) {
+        if self.dead_letter {
+            f(Input::BuiltFile);
+            let entries = deadletter::entries(&self.data).expect("checked when the file was read");
+            for entry in entries {
+                f(Input::Built(entry.get().as_bytes()));
+            }
+            return;
+        }
+        let mut key = String::new();
+        for (i, body) in event_bodies(&self.data).into_iter().enumerate() {
+            key.clear();
+            key.push_str(&format!("file:{}:{i}", self.name));
+            f(Input::Event {
+                body,
+                enqueued: None,
+                key: &key,
+            });
+        }
+    }
+}
+
+/// Ships the files one at a time (so memory holds one file, and each file gets the delivery
+/// budget `DELIVERY_TIMEOUT_SECONDS`), or prints their entries. Returns the account of all of
+/// them.
+pub async fn run(settings: Settings, files: &[PathBuf], dry_run: bool) -> anyhow::Result<Summary> {
     let started = Instant::now();
+    let settings = Arc::new(settings);
     let sink = if dry_run {
         None
     } else {
-        Some(HttpSink::new(settings)?)
+        Some(HttpSink::new(&settings)?)
     };
-    let mut total = Summary::default();
+    let mut total = Summary::zero();
     for path in files {
-        let built = build(settings, path)?;
-        let plan = Plan {
+        let source = Arc::new(load(path)?);
+        let plan = DeliveryPlan {
             deadline: tokio::time::Instant::now() + settings.delivery_timeout,
             request_timeout: settings.request_timeout,
             // Printed entries keep their order.
@@ -68,48 +104,42 @@ pub async fn run(settings: &Settings, files: &[PathBuf], dry_run: bool) -> anyho
                 min_delay: settings.retry_min_delay,
                 max_delay: settings.retry_max_delay,
             },
+            stop: Stop::never(),
         };
-        let delivery = match &sink {
-            None => coralogix::deliver(&StdoutSink, built.requests, plan).await,
-            Some(sink) => coralogix::deliver(sink, built.requests, plan).await,
+        let now = Timestamp::now();
+        let settings = Arc::clone(&settings);
+        let (report, delivery) = match &sink {
+            None => pipeline::ship(settings, source, now, &StdoutSink, plan).await?,
+            Some(sink) => pipeline::ship(settings, source, now, sink, plan).await?,
         };
         if let Some(reason) = delivery.reason() {
             tracing::error!("{}: not delivered: {reason}", path.display());
         }
-        total.add(&Summary::new(
-            built.counts,
-            &delivery,
-            false,
-            Duration::ZERO,
-        ));
+        total.add(&Summary::new(&report, &delivery, false, Duration::ZERO));
     }
     total.elapsed = started.elapsed();
     Ok(total)
 }
 
-/// Builds the requests for one file (`-` is stdin).
-pub fn build(settings: &Settings, path: &Path) -> anyhow::Result<Built> {
-    let mut builder = Builder::new(settings);
+/// Reads one file (`-` is stdin), decompressed.
+fn load(path: &Path) -> anyhow::Result<FileEvents> {
     let data = read(path)?;
     let data = deadletter::gunzip_if_needed(data)
         .with_context(|| format!("{}: not valid gzip", path.display()))?;
-    if deadletter::looks_like_dead_letter(&data) {
-        let entries = deadletter::entries(&data)
+    let dead_letter = deadletter::looks_like_dead_letter(&data);
+    if dead_letter {
+        deadletter::entries(&data)
             .with_context(|| format!("{}: unreadable dead-letter blob", path.display()))?;
-        builder.count_event();
-        for entry in entries {
-            builder.add_built_entry(entry.get().as_bytes());
-        }
-        return Ok(builder.finish());
     }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "stdin".into());
-    for (i, body) in event_bodies(&data).into_iter().enumerate() {
-        builder.add_event(body, None, &format!("file:{name}:{i}"));
-    }
-    Ok(builder.finish())
+    Ok(FileEvents {
+        data,
+        name,
+        dead_letter,
+    })
 }
 
 fn read(path: &Path) -> anyhow::Result<Vec<u8>> {

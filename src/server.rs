@@ -1,10 +1,10 @@
 //! The HTTP server the Functions host talks to: `GET /` for readiness and
 //! `POST /EventHubTrigger` for each batch.
 //!
-//! One invocation: read the body (bounded), decode it and build the entries on a blocking
-//! thread (CPU work must not stall other partitions' invocations or the host's pings), deliver
-//! within the budget, then answer: 200 once every record is accepted or parked, non-2xx
-//! otherwise so that the host's retry policy delivers the batch again.
+//! One invocation: reserve memory and read the body (bounded), decode it on a blocking thread,
+//! build the entries on a blocking thread while delivering each request as soon as it is
+//! built, then answer: 200 once every record is accepted or parked, non-2xx otherwise so that
+//! the host's retry policy delivers the batch again.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -19,35 +19,38 @@ use axum::routing::{get, post};
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
 use tracing::{Instrument, error, info, info_span, warn};
 
-use crate::coralogix::{self, Delivery, HttpSink, Plan, RetryPolicy};
-use crate::deadletter::{self, Parcel};
-use crate::host::{self, EventMeta, Partition, RetryContext, response};
-use crate::pipeline::{Builder, Built, Counts, Summary};
-use crate::settings::Settings;
+use crate::coralogix::{Delivery, DeliveryPlan, HttpSink, Reason, RetryPolicy, Stop};
+use crate::deadletter::{self, BlobHeader};
+use crate::entra::Timestamp;
+use crate::host::{self, Invocation, response};
+use crate::memory::{MemoryBudget, Reservation};
+use crate::pipeline::{self, BuildReport, HostEvents, Summary};
+use crate::settings::{Compression, Settings};
 
 /// The function's folder name, which is also its URL path.
 pub const FUNCTION_NAME: &str = "EventHubTrigger";
 /// Header carrying the host's invocation id.
 const INVOCATION_ID: &str = "x-azure-functions-invocationid";
+/// How much of the body is reserved at a time while it is read without a Content-Length.
+const READ_RESERVE_STEP: u64 = 4 << 20;
 
 struct App {
-    settings: Settings,
+    settings: Arc<Settings>,
     sink: HttpSink,
-    /// Decoding and building are CPU-bound: more of them at once than there are cores only
-    /// holds more batches in memory without finishing sooner.
-    cpu: Semaphore,
+    budget: MemoryBudget,
+    stop: Stop,
 }
 
-/// The routes, sharing one HTTP client to Coralogix.
-pub fn router(settings: Settings, sink: HttpSink) -> Router {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+/// The routes, sharing one HTTP client to Coralogix. Raising `stop` ends every delivery in
+/// flight and refuses new invocations.
+pub fn router(settings: Settings, sink: HttpSink, stop: Stop) -> Router {
     let app = Arc::new(App {
-        settings,
+        budget: MemoryBudget::new(settings.memory_budget_bytes),
+        settings: Arc::new(settings),
         sink,
-        cpu: Semaphore::new(cores),
+        stop,
     });
     Router::new()
         .route("/", get(ready).head(ready))
@@ -93,14 +96,7 @@ async fn invoke(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> 
     handle(app, headers, body, started, invocation_id)
         .instrument(span)
         .await
-}
-
-/// What the blocking stage hands to delivery.
-struct Prepared {
-    built: Built,
-    partition: Partition,
-    events: Vec<EventMeta>,
-    retry: Option<RetryContext>,
+        .unwrap_or_else(|rejection| rejection)
 }
 
 async fn handle(
@@ -109,18 +105,32 @@ async fn handle(
     body: Body,
     started: Instant,
     invocation_id: String,
-) -> Response {
-    let settings = &app.settings;
+) -> Result<Response, Response> {
+    let settings = Arc::clone(&app.settings);
+    if app.stop.is_raised() {
+        return Err(stopping());
+    }
     let deadline = tokio::time::Instant::from_std(started + settings.delivery_timeout);
-    let bytes = match read_body(body, &headers, settings.max_body_bytes).await {
-        Ok(bytes) => bytes,
-        Err(rejection) => return rejection,
-    };
-    let prepared = match prepare_off_runtime(&app, bytes, &invocation_id).await {
-        Ok(prepared) => prepared,
-        Err(rejection) => return rejection,
-    };
-    let plan = Plan {
+    let mut reservation = app.budget.open();
+    let request = read_body(body, &headers, settings.max_body_bytes, &mut reservation).await?;
+    let shape = settings.trigger;
+    let invocation = tokio::task::spawn_blocking(move || host::decode(request, shape))
+        .await
+        .map_err(|e| internal(&format!("decoding the batch failed unexpectedly: {e}")))?
+        .map_err(|e| {
+            let msg = format!("not an Event Hub invocation: {e}");
+            warn!("{msg}");
+            response::failure(StatusCode::BAD_REQUEST, &msg, Vec::new())
+        })?;
+    reservation
+        .grow(working_memory(&settings, &invocation))
+        .await;
+    let source = Arc::new(HostEvents {
+        invocation,
+        invocation_id,
+    });
+    let now = Timestamp::now();
+    let plan = DeliveryPlan {
         deadline,
         request_timeout: settings.request_timeout,
         concurrency: settings.max_concurrent_requests,
@@ -128,106 +138,125 @@ async fn handle(
             min_delay: settings.retry_min_delay,
             max_delay: settings.retry_max_delay,
         },
+        stop: app.stop.clone(),
     };
-    let Prepared {
-        built,
-        partition,
-        events,
-        retry,
-    } = prepared;
-    let delivery = coralogix::deliver(&app.sink, built.requests, plan).await;
-    answer(
-        settings,
-        Outcome {
-            invocation_id: &invocation_id,
-            partition: &partition,
-            events: &events,
-            retry,
-            counts: built.counts,
-            delivery: &delivery,
-            started,
-        },
+    let (report, delivery) = pipeline::ship(
+        Arc::clone(&settings),
+        Arc::clone(&source),
+        now,
+        &app.sink,
+        plan,
     )
+    .await
+    .map_err(|e| internal(&e.to_string()))?;
+    let outcome = Outcome {
+        report,
+        delivery,
+        started,
+    };
+    Ok(answer(&settings, source, now, outcome, reservation).await)
 }
 
-/// Decodes and builds on a blocking thread, at most one invocation per core at a time.
-async fn prepare_off_runtime(
-    app: &Arc<App>,
-    bytes: Vec<u8>,
-    invocation_id: &str,
-) -> Result<Prepared, Response> {
-    let permit = app
-        .cpu
-        .acquire()
-        .await
-        .expect("the semaphore is never closed");
-    let (app2, id) = (Arc::clone(app), invocation_id.to_owned());
-    let prepared = tokio::task::spawn_blocking(move || prepare(&app2.settings, bytes, &id)).await;
-    drop(permit);
-    match prepared {
-        Ok(Ok(p)) => Ok(p),
-        Ok(Err(e)) => {
-            let msg = format!("not an Event Hub invocation: {e}");
-            warn!("{msg}");
-            Err(response::failure(StatusCode::BAD_REQUEST, &msg, Vec::new()))
-        }
-        Err(e) => {
-            let msg = format!("internal error while decoding the batch: {e}");
-            error!("{msg}");
-            Err(response::failure(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &msg,
-                Vec::new(),
-            ))
-        }
-    }
+/// Memory one invocation needs besides its request: the event being read and its records,
+/// and the requests being built, queued and sent (compressed too with gzip).
+fn working_memory(settings: &Settings, invocation: &Invocation) -> u64 {
+    let requests =
+        (2 * settings.max_concurrent_requests as u64 + 2) * settings.max_request_bytes as u64;
+    let requests = match settings.compression {
+        Compression::Gzip => requests * 5 / 4,
+        Compression::None => requests,
+    };
+    requests + 3 * invocation.largest_event() as u64 + (4 << 20)
 }
 
-/// Everything the answer to the host depends on.
-struct Outcome<'a> {
-    invocation_id: &'a str,
-    partition: &'a Partition,
-    events: &'a [EventMeta],
-    retry: Option<RetryContext>,
-    counts: Counts,
-    delivery: &'a Delivery,
+/// Everything the answer depends on.
+struct Outcome {
+    report: BuildReport,
+    delivery: Delivery,
     started: Instant,
 }
 
-/// 200 when every entry was accepted (or parked in a dead-letter blob), 502 otherwise; the
-/// summary line goes to stdout and into `Logs` either way.
-fn answer(settings: &Settings, o: Outcome) -> Response {
+/// 200 when every entry was accepted (or parked in a dead-letter blob), 502 or 503 otherwise;
+/// the summary line goes to stdout and into `Logs` either way.
+async fn answer(
+    settings: &Arc<Settings>,
+    source: Arc<HostEvents>,
+    now: Timestamp,
+    o: Outcome,
+    mut reservation: Reservation,
+) -> Response {
     let not_delivered = o.delivery.failed_entries();
+    let stopping = o
+        .delivery
+        .failed
+        .iter()
+        .any(|f| f.reason == Reason::Stopping);
     // A fatal answer (wrong key, region or endpoint) fails every batch until the settings are
     // fixed: the hub keeps the events, so the invocation fails instead of parking the whole
-    // stream in blobs.
-    let park = not_delivered > 0 && settings.dead_letter && o.delivery.fatal.is_none();
-    let summary = Summary::new(o.counts, o.delivery, park, o.started.elapsed());
+    // stream in blobs. A stopping handler answers failure too: the batch comes again.
+    let park =
+        not_delivered > 0 && settings.dead_letter && o.delivery.fatal().is_none() && !stopping;
+    let summary = Summary::new(&o.report, &o.delivery, park, o.started.elapsed());
     if !summary.balanced() {
         error!("accounting does not balance (a bug; please report it): {summary}");
     }
-    let partition_label = o.partition.partition_id.as_deref().unwrap_or("?");
-    let retry_label = o
+    let inv = &source.invocation;
+    let partition_label = inv.partition.partition_id.as_deref().unwrap_or("?");
+    let retry_label = inv
         .retry
         .filter(|r| r.retry_count > 0)
         .map(|r| format!(" retry={}/{}", r.retry_count, r.max_retry_count))
         .unwrap_or_default();
     let line = format!("partition={partition_label}{retry_label} {summary}");
+    if let Some(sample) = &o.report.untimed_sample {
+        warn!(
+            "{} records had no time of their own that could be read, and carry the event's enqueued time instead; for example {sample}",
+            o.report.counts.untimed
+        );
+    }
 
     if not_delivered == 0 {
         info!("{line}");
         return response::success(vec![line], Map::new());
     }
-    let reason = o.delivery.reason().unwrap_or("unknown");
+    let reason = o
+        .delivery
+        .reason()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| "unknown".into());
     if park {
-        let blob = Parcel {
-            reason,
-            invocation_id: Some(o.invocation_id),
-            partition: o.partition,
-            events: o.events,
-            failed: &o.delivery.failed,
-        }
-        .encode_for_output();
+        // The blob is about a fifth of the entries' size, and base64 adds a third.
+        reservation.grow(inv.request_len() as u64 / 2).await;
+        let mut failed: Vec<_> = o
+            .delivery
+            .failed
+            .iter()
+            .map(|f| f.entries.clone())
+            .collect();
+        failed.sort_by_key(|r| r.start);
+        let (settings2, source2, reason2) =
+            (Arc::clone(settings), Arc::clone(&source), reason.clone());
+        let blob = tokio::task::spawn_blocking(move || {
+            let inv = &source2.invocation;
+            let events: Vec<_> = inv.events.iter().map(|e| e.meta.clone()).collect();
+            BlobHeader {
+                reason: &reason2,
+                invocation_id: Some(&source2.invocation_id),
+                partition: &inv.partition,
+                events: &events,
+                entry_count: not_delivered,
+            }
+            .encode_for_output(|out| {
+                pipeline::rebuild(&settings2, source2.as_ref(), now, &failed, |e| out(e))
+            })
+        })
+        .await;
+        let blob = match blob {
+            Ok(blob) => blob,
+            Err(e) => return internal(&format!("writing the dead-letter blob failed: {e}")),
+        };
+        drop(source);
+        reservation.shrink_to(2 * blob.len() as u64);
         let note = format!(
             "dead-lettered {not_delivered} entries to the '{}' blob output: {reason}",
             deadletter::OUTPUT_BINDING
@@ -238,13 +267,13 @@ fn answer(settings: &Settings, o: Outcome) -> Response {
         outputs.insert(deadletter::OUTPUT_BINDING.into(), Value::String(blob));
         return response::success(vec![line, note], outputs);
     }
-    let last_try = o
+    let last_try = inv
         .retry
         .is_some_and(|r| r.max_retry_count >= 0 && r.retry_count >= r.max_retry_count);
     let msg = format!(
         "Coralogix did not accept {not_delivered} of {} entries; the invocation fails so the host delivers the batch again: {reason}{}",
         summary.counts.entries,
-        if last_try {
+        if last_try && !stopping {
             " (this was the retry policy's last attempt: the host will now checkpoint past this batch; set DEAD_LETTER_ENABLED=true to park such batches instead)"
         } else {
             ""
@@ -252,31 +281,34 @@ fn answer(settings: &Settings, o: Outcome) -> Response {
     );
     error!("{line}");
     error!("{msg}");
-    response::failure(StatusCode::BAD_GATEWAY, &msg, vec![line, msg.clone()])
+    let status = if stopping {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::BAD_GATEWAY
+    };
+    response::failure(status, &msg, vec![line, msg.clone()])
 }
 
-/// Decodes the request and builds the entries (CPU-bound; runs on a blocking thread).
-fn prepare(
-    settings: &Settings,
-    body: Vec<u8>,
-    invocation_id: &str,
-) -> Result<Prepared, host::DecodeError> {
-    let mut invocation = host::decode(&body)?;
-    drop(body); // the events own their bytes; free the request before building entries
-    let mut builder = Builder::new(settings);
-    builder.add_invocation(&mut invocation, invocation_id);
-    let events = invocation.events.iter().map(|e| e.meta.clone()).collect();
-    Ok(Prepared {
-        built: builder.finish(),
-        partition: invocation.partition,
-        events,
-        retry: invocation.retry,
-    })
+fn internal(msg: &str) -> Response {
+    error!("{msg}");
+    response::failure(StatusCode::INTERNAL_SERVER_ERROR, msg, Vec::new())
 }
 
-/// Reads the whole body into one buffer (sized from Content-Length when given). Above
-/// `limit` bytes, or if the body cannot be read, the answer to send instead.
-async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Vec<u8>, Response> {
+fn stopping() -> Response {
+    let msg = "the handler is stopping; the host will deliver this batch again";
+    warn!("{msg}");
+    response::failure(StatusCode::SERVICE_UNAVAILABLE, msg, Vec::new())
+}
+
+/// Reads the whole body into one buffer, reserving its memory as it arrives (at once when the
+/// Content-Length is given). Above `limit` bytes, or if the body cannot be read, the answer to
+/// send instead.
+async fn read_body(
+    body: Body,
+    headers: &HeaderMap,
+    limit: usize,
+    reservation: &mut Reservation,
+) -> Result<Vec<u8>, Response> {
     let too_large = |size: String| {
         let msg = format!(
             "the request body ({size}) is larger than MAX_BODY_BYTES ({limit} bytes); raise MAX_BODY_BYTES or lower maxEventBatchSize in host.json"
@@ -291,6 +323,9 @@ async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Vec<
     if let Some(len) = declared.filter(|&len| len > limit) {
         return Err(too_large(format!("{len} bytes")));
     }
+    if let Some(len) = declared {
+        reservation.grow_to(len as u64).await;
+    }
     let mut buf = Vec::with_capacity(declared.unwrap_or(64 * 1024));
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
@@ -301,6 +336,16 @@ async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Vec<
         })?;
         if buf.len() + chunk.len() > limit {
             return Err(too_large(format!("over {limit} bytes")));
+        }
+        let needed = (buf.len() + chunk.len()) as u64;
+        if needed > reservation.held() {
+            reservation
+                .grow_to(
+                    needed
+                        .max(reservation.held() + READ_RESERVE_STEP)
+                        .min(limit as u64),
+                )
+                .await;
         }
         buf.extend_from_slice(&chunk);
     }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use reqwest::Url;
 
 use crate::coralogix::limits::{MAX_NAME_CHARS, MAX_REQUEST_BYTES, REQUEST_OVERHEAD_BYTES};
+use crate::host::TriggerShape;
 
 /// The Send-Your-Data API key. Its `Debug` and `Display` never show the value.
 #[derive(Clone)]
@@ -76,6 +77,9 @@ pub mod names {
     pub const DEAD_LETTER_ENABLED: &str = "DEAD_LETTER_ENABLED";
     pub const MAX_BODY_BYTES: &str = "MAX_BODY_BYTES";
     pub const LOG_LEVEL: &str = "LOG_LEVEL";
+    pub const MEMORY_BUDGET_MB: &str = "MEMORY_BUDGET_MB";
+    pub const RESTAMP_OLD_RECORDS: &str = "RESTAMP_OLD_RECORDS";
+    pub const SHUTDOWN_GRACE_SECONDS: &str = "SHUTDOWN_GRACE_SECONDS";
     pub const PORT: &str = "FUNCTIONS_CUSTOMHANDLER_PORT";
     pub const LEGACY_PORT: &str = "FUNCTIONS_HTTPWORKER_PORT";
 
@@ -101,6 +105,9 @@ pub mod names {
         DEAD_LETTER_ENABLED,
         MAX_BODY_BYTES,
         LOG_LEVEL,
+        MEMORY_BUDGET_MB,
+        RESTAMP_OLD_RECORDS,
+        SHUTDOWN_GRACE_SECONDS,
         PORT,
         LEGACY_PORT,
     ];
@@ -121,8 +128,11 @@ pub const DEFAULT_MAX_ENTRY_BYTES: usize = 256 * 1024;
 /// A batch of 100 Event Hub events of 1 MB each, base64-encoded, is about 137 MB; leave room.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
 /// The smallest entry cap: room for the entry's name fields (each at most
-/// `MAX_NAME_CHARS`) and a useful prefix of a truncated record.
+/// `MAX_NAME_CHARS`) and a useful part of a record sent in parts.
 pub const MIN_MAX_ENTRY_BYTES: usize = 16 * 1024;
+/// How long in-flight invocations may go on after SIGTERM: well under the few seconds a
+/// container runtime waits before it kills the process.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
@@ -186,6 +196,17 @@ pub struct Settings {
     pub compression: Compression,
     pub dead_letter: bool,
     pub max_body_bytes: usize,
+    /// The instance-wide memory budget for invocations (`MEMORY_BUDGET_MB`).
+    pub memory_budget_bytes: u64,
+    /// Where the budget's default came from, or that it was set.
+    pub memory_budget_source: String,
+    /// Send entries older than 23 hours with the time of processing.
+    pub restamp_old_records: bool,
+    /// How long in-flight invocations may go on after SIGTERM.
+    pub shutdown_grace: Duration,
+    /// The trigger's shape as `EventHubTrigger/function.json` declares it; `None` to guess it
+    /// from each request (no file found).
+    pub trigger: Option<TriggerShape>,
     /// `FUNCTIONS_CUSTOMHANDLER_PORT`; required only to serve.
     pub port: Option<u16>,
 }
@@ -214,9 +235,19 @@ fn err(setting: &'static str, message: impl Into<String>) -> SettingsError {
 }
 
 impl Settings {
-    /// Loads from the process environment.
+    /// Loads from the process environment, and reads the trigger's declaration from
+    /// `EventHubTrigger/function.json` under the app's root (`FUNCTIONS_APP_ROOT_PATH`, set by
+    /// the host, or the working directory) when serving.
     pub fn from_env(mode: Mode) -> Result<Self, SettingsError> {
-        Self::load(mode, |name| std::env::var(name).ok())
+        let mut settings = Self::load(mode, |name| std::env::var(name).ok())?;
+        if mode == Mode::Serve {
+            let root = std::env::var_os("FUNCTIONS_APP_ROOT_PATH")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| ".".into());
+            settings.trigger =
+                TriggerShape::read(&root).map_err(|e| err("EventHubTrigger/function.json", e))?;
+        }
+        Ok(settings)
     }
 
     /// Loads from any lookup (the environment, or a map in tests). Empty values count as unset,
@@ -239,10 +270,10 @@ impl Settings {
                         "is an unresolved Key Vault reference: give the app's identity the \"Key Vault Secrets User\" role on the vault and check the secret URI",
                     ));
                 }
-                if key.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                if !key.bytes().all(|b| b.is_ascii_graphic()) {
                     return Err(err(
                         names::PRIVATE_KEY,
-                        "contains whitespace or control characters; paste the Send-Your-Data API key alone",
+                        "contains characters other than visible ASCII (whitespace, a zero-width space, a byte order mark, curly quotes…); paste the Send-Your-Data API key alone",
                     ));
                 }
                 Some(ApiKey::new(key))
@@ -304,6 +335,12 @@ impl Settings {
             get(names::RETRY_MAX_DELAY),
             DEFAULT_RETRY_MAX_DELAY,
         )?;
+        if retry_min_delay.is_zero() {
+            return Err(err(
+                names::RETRY_MIN_DELAY,
+                "must be at least 1: without a delay, retries would flood Coralogix",
+            ));
+        }
         if retry_max_delay < retry_min_delay {
             return Err(err(
                 names::RETRY_MAX_DELAY,
@@ -379,6 +416,46 @@ impl Settings {
             get(names::MAX_BODY_BYTES),
             DEFAULT_MAX_BODY_BYTES,
         )?;
+        if max_body_bytes == 0 {
+            return Err(err(
+                names::MAX_BODY_BYTES,
+                "must be at least 1: 0 would refuse every batch",
+            ));
+        }
+        let (memory_budget_bytes, memory_budget_source) = match get(names::MEMORY_BUDGET_MB) {
+            Some(v) => {
+                let mb = number(names::MEMORY_BUDGET_MB, Some(v), 0)?;
+                if !(64..=1 << 20).contains(&mb) {
+                    return Err(err(
+                        names::MEMORY_BUDGET_MB,
+                        format!("{mb} is not a number of megabytes from 64 to 1048576"),
+                    ));
+                }
+                (
+                    (mb as u64) << 20,
+                    format!("{} (set)", names::MEMORY_BUDGET_MB),
+                )
+            }
+            None => crate::memory::default_budget(),
+        };
+        let restamp_old_records = match get(names::RESTAMP_OLD_RECORDS) {
+            None => true,
+            v => boolean(names::RESTAMP_OLD_RECORDS, v)?,
+        };
+        let shutdown_grace = match get(names::SHUTDOWN_GRACE_SECONDS) {
+            None => DEFAULT_SHUTDOWN_GRACE,
+            Some(v) => v
+                .parse::<f64>()
+                .ok()
+                .filter(|s| s.is_finite() && (0.0..=600.0).contains(s))
+                .map(Duration::from_secs_f64)
+                .ok_or_else(|| {
+                    err(
+                        names::SHUTDOWN_GRACE_SECONDS,
+                        format!("{v:?} is not a number of seconds from 0 to 600"),
+                    )
+                })?,
+        };
 
         let port = match get(names::PORT).or_else(|| get(names::LEGACY_PORT)) {
             Some(p) => Some(
@@ -410,6 +487,11 @@ impl Settings {
             compression,
             dead_letter,
             max_body_bytes,
+            memory_budget_bytes,
+            memory_budget_source,
+            restamp_old_records,
+            shutdown_grace,
+            trigger: None,
             port,
         })
     }
@@ -458,7 +540,8 @@ fn parse_endpoint(endpoint: &str) -> Result<Url, SettingsError> {
         err(
             names::ENDPOINT,
             format!(
-                "{endpoint:?} is not a URL ({e}); expected e.g. https://ingress.eu1.coralogix.com"
+                "{:?} is not a URL ({e}); expected e.g. https://ingress.eu1.coralogix.com",
+                without_secrets(endpoint)
             ),
         )
     })?;
@@ -501,6 +584,23 @@ fn parse_endpoint(endpoint: &str) -> Result<Url, SettingsError> {
         ));
     }
     Ok(url)
+}
+
+/// A URL-like text without what could be secret: user information (before an `@` in the
+/// authority) and the query and fragment.
+fn without_secrets(text: &str) -> String {
+    let text = text.split(['?', '#']).next().unwrap_or("");
+    let (scheme, rest) = match text.find("://") {
+        Some(i) => (&text[..i + 3], &text[i + 3..]),
+        None => ("", text),
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let authority = match authority.rfind('@') {
+        Some(at) => format!("<credentials>@{}", &authority[at + 1..]),
+        None => authority.to_owned(),
+    };
+    format!("{scheme}{authority}{path}")
 }
 
 fn parse_domain(domain: &str) -> Result<Url, SettingsError> {
@@ -849,6 +949,80 @@ mod tests {
             !e.to_string().contains("kv.vault"),
             "the reference is not echoed"
         );
+    }
+
+    #[test]
+    fn a_key_with_invisible_or_typographic_characters_is_refused_without_showing_it() {
+        for key in [
+            "cxtp_abc\u{200B}def",
+            "\u{FEFF}cxtp_abcdef",
+            "\u{201C}cxtp_abcdef\u{201D}",
+            "cxtp_abc\u{00A0}def",
+            "cxtp_abc\u{7F}def",
+        ] {
+            let e = load(
+                Mode::Ship,
+                &[("CORALOGIX_PRIVATE_KEY", key), ("CORALOGIX_REGION", "EU1")],
+            )
+            .unwrap_err();
+            assert_eq!(e.setting, "CORALOGIX_PRIVATE_KEY");
+            assert!(!e.to_string().contains("abc"), "{e}");
+        }
+    }
+
+    #[test]
+    fn an_endpoint_that_does_not_parse_is_shown_without_credentials_or_query() {
+        let e = load(
+            Mode::Ship,
+            &[
+                KEY,
+                (
+                    "CORALOGIX_ENDPOINT",
+                    "https://user:s3cret@proxy.example:99999/cx?token=t0ken",
+                ),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(e.setting, "CORALOGIX_ENDPOINT");
+        let text = e.to_string();
+        assert!(
+            !text.contains("s3cret") && !text.contains("user") && !text.contains("t0ken"),
+            "{text}"
+        );
+        assert!(text.contains("proxy.example"), "{text}");
+        assert_eq!(
+            without_secrets("http://a:b@c@host/x?q#f"),
+            "http://<credentials>@host/x"
+        );
+    }
+
+    #[test]
+    fn settings_that_would_flood_or_refuse_everything_are_refused() {
+        for (name, value) in [
+            ("RETRY_MIN_DELAY_MS", "0"),
+            ("MAX_BODY_BYTES", "0"),
+            ("MEMORY_BUDGET_MB", "1"),
+            ("SHUTDOWN_GRACE_SECONDS", "-1"),
+            ("RESTAMP_OLD_RECORDS", "maybe"),
+        ] {
+            let vars = [KEY, ("CORALOGIX_REGION", "EU1"), (name, value)];
+            let mut vars = vars.to_vec();
+            if name == "RETRY_MIN_DELAY_MS" {
+                vars.push(("RETRY_MAX_DELAY_MS", "0"));
+            }
+            assert_eq!(load(Mode::Ship, &vars).unwrap_err().setting, name);
+        }
+        let s = load(
+            Mode::Ship,
+            &[
+                KEY,
+                ("CORALOGIX_REGION", "EU1"),
+                ("MEMORY_BUDGET_MB", "512"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.memory_budget_bytes, 512 << 20);
+        assert!(s.restamp_old_records);
     }
 
     #[test]

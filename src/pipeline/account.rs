@@ -1,0 +1,209 @@
+//! The account of one invocation: what every record became.
+
+use std::fmt;
+use std::ops::Range;
+use std::time::Duration;
+
+use super::build::{BuildReport, Counts};
+use crate::coralogix::Delivery;
+
+/// The account of one invocation, in records:
+/// `records = delivered + dropped + dead_lettered + failed`.
+///
+/// A record sent in parts is delivered only when all its parts are; if any part was not, the
+/// record counts as dead-lettered or failed (the parts that were not accepted are what is
+/// parked, and what the host's redelivery sends again).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub counts: Counts,
+    pub delivered: usize,
+    pub dead_lettered: usize,
+    /// Not delivered and not parked: the invocation fails and the host delivers the batch again.
+    pub failed: usize,
+    pub requests: usize,
+    pub bytes: usize,
+    pub retries: usize,
+    /// Whether every built entry was either accepted or not (a check of the bookkeeping).
+    entries_accounted: bool,
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    pub fn new(report: &BuildReport, delivery: &Delivery, parked: bool, elapsed: Duration) -> Self {
+        let counts = report.counts;
+        let mut failed: Vec<Range<u64>> =
+            delivery.failed.iter().map(|f| f.entries.clone()).collect();
+        let not_delivered = records_touched(&mut failed, &report.multipart);
+        let kept = counts.records - counts.dropped;
+        let failed_entries = delivery.failed_entries();
+        Summary {
+            counts,
+            delivered: kept.saturating_sub(not_delivered),
+            dead_lettered: if parked { not_delivered } else { 0 },
+            failed: if parked { 0 } else { not_delivered },
+            requests: delivery.posts,
+            bytes: delivery.accepted_bytes,
+            retries: delivery.retries,
+            entries_accounted: delivery.accepted + failed_entries == counts.entries as u64
+                && not_delivered <= kept,
+            elapsed,
+        }
+    }
+
+    /// Adds another account to this one (for `replay` over several files).
+    pub fn add(&mut self, other: &Summary) {
+        self.counts += other.counts;
+        self.delivered += other.delivered;
+        self.dead_lettered += other.dead_lettered;
+        self.failed += other.failed;
+        self.requests += other.requests;
+        self.bytes += other.bytes;
+        self.retries += other.retries;
+        self.entries_accounted &= other.entries_accounted;
+        self.elapsed += other.elapsed;
+    }
+
+    /// An empty account to add others to.
+    pub fn zero() -> Self {
+        Summary {
+            entries_accounted: true,
+            ..Summary::default()
+        }
+    }
+
+    /// True when every record and every entry is accounted for.
+    pub fn balanced(&self) -> bool {
+        let c = &self.counts;
+        self.entries_accounted
+            && c.records == self.delivered + c.dropped + self.dead_lettered + self.failed
+    }
+}
+
+/// The number of records with at least one entry in `failed`: entries outside `multipart`
+/// are one record each; a multipart record counts once however many of its parts failed.
+fn records_touched(failed: &mut [Range<u64>], multipart: &[Range<u64>]) -> usize {
+    failed.sort_by_key(|r| r.start);
+    let mut total = 0;
+    let mut m = 0;
+    let mut counted: Option<usize> = None;
+    for range in failed.iter() {
+        let mut pos = range.start;
+        while pos < range.end {
+            while m < multipart.len() && multipart[m].end <= pos {
+                m += 1;
+            }
+            match multipart.get(m) {
+                Some(record) if record.start <= pos => {
+                    // Inside a multipart record: it counts once, however many parts failed.
+                    if counted != Some(m) {
+                        total += 1;
+                        counted = Some(m);
+                    }
+                    pos = record.end;
+                }
+                Some(record) => {
+                    let next = record.start.min(range.end);
+                    total += (next - pos) as usize;
+                    pos = next;
+                }
+                None => {
+                    total += (range.end - pos) as usize;
+                    pos = range.end;
+                }
+            }
+        }
+    }
+    total
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.counts;
+        write!(
+            f,
+            "events={} records={} entries={} delivered={} dropped={} dead_lettered={} failed={} \
+             requests={} bytes={} retries={} parted={} repaired={} unparsed={} invalid_utf8={} \
+             nul_bytes={} untimed={} restamped={} ms={}",
+            c.events,
+            c.records,
+            c.entries,
+            self.delivered,
+            c.dropped,
+            self.dead_lettered,
+            self.failed,
+            self.requests,
+            self.bytes,
+            self.retries,
+            c.parted,
+            c.repaired,
+            c.unparsed,
+            c.invalid_utf8,
+            c.nul_bytes,
+            c.untimed,
+            c.restamped,
+            self.elapsed.as_millis()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::coralogix::{Failed, Reason};
+
+    #[test]
+    #[allow(clippy::single_range_in_vec_init)]
+    fn records_touched_counts_a_multipart_record_once() {
+        let multipart = [3..6, 10..12];
+        assert_eq!(records_touched(&mut [0..3], &multipart), 3);
+        assert_eq!(records_touched(&mut [4..5], &multipart), 1);
+        assert_eq!(
+            records_touched(&mut [2..4, 5..11], &multipart),
+            1 + 1 + 4 + 1
+        );
+        assert_eq!(records_touched(&mut [0..20], &multipart), 20 - 5 + 2);
+        assert_eq!(records_touched(&mut [], &multipart), 0);
+    }
+
+    #[test]
+    #[allow(clippy::single_range_in_vec_init)]
+    fn summary_balances_in_records() {
+        // 10 records: 2 dropped; 8 kept as 10 entries (one record in 3 parts: entries 4..7).
+        let report = BuildReport {
+            counts: Counts {
+                events: 1,
+                records: 10,
+                entries: 10,
+                dropped: 2,
+                parted: 1,
+                ..Counts::default()
+            },
+            multipart: vec![4..7],
+            untimed_sample: None,
+        };
+        let delivery = Delivery {
+            accepted: 7,
+            failed: vec![Failed {
+                entries: 5..8,
+                reason: Reason::Stopping,
+            }],
+            ..Delivery::default()
+        };
+        let s = Summary::new(&report, &delivery, true, Duration::ZERO);
+        assert!(s.balanced(), "{s}");
+        assert_eq!((s.delivered, s.dead_lettered, s.failed), (6, 2, 0));
+        let s = Summary::new(&report, &delivery, false, Duration::ZERO);
+        assert!(s.balanced());
+        assert_eq!(s.failed, 2);
+        assert!(
+            s.to_string()
+                .starts_with("events=1 records=10 entries=10 delivered=6 dropped=2")
+        );
+        // A delivery that lost track of an entry does not balance.
+        let short = Delivery {
+            accepted: 6,
+            ..delivery
+        };
+        assert!(!Summary::new(&report, &short, false, Duration::ZERO).balanced());
+    }
+}

@@ -1,0 +1,332 @@
+//! Building entries from event bodies: split, give each record its meaning, apply the drop
+//! rules, and write one entry per record (or its parts) to an [`EntrySink`].
+
+use std::fmt::Write as _;
+use std::ops::Range;
+
+use crate::coralogix::{Batcher, Entry, Request, Text};
+use crate::entra::{self, Outcome, Timestamp, UNCATEGORIZED, UNPARSED};
+use crate::records::{self, Record};
+use crate::settings::{Compression, Settings};
+
+/// How old an entry's time may be before it is restamped (`RESTAMP_OLD_RECORDS`): Coralogix
+/// is reported to refuse logs older than 24 hours; an hour of margin covers delivery delays.
+pub const RESTAMP_AFTER: std::time::Duration = std::time::Duration::from_secs(23 * 3600);
+
+/// What happened to the records of an invocation before delivery.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub events: usize,
+    /// Records the events held (a malformed record counts once, as one `Unparsed` entry).
+    pub records: usize,
+    /// Entries built: one per record kept, or several for a record sent in parts.
+    pub entries: usize,
+    /// Dropped on purpose by `DROP_CATEGORIES` / `DROP_SUCCESSFUL_CATEGORIES`.
+    pub dropped: usize,
+    /// Records larger than `MAX_ENTRY_BYTES`, sent in parts.
+    pub parted: usize,
+    /// Records that were not valid JSON and were repaired.
+    pub repaired: usize,
+    /// Records that are not JSON, shipped as text (`Unparsed`).
+    pub unparsed: usize,
+    /// Records with invalid UTF-8 (replaced by U+FFFD).
+    pub invalid_utf8: usize,
+    /// NUL bytes around event bodies, ignored.
+    pub nul_bytes: usize,
+    /// JSON records without a time of their own that could be read (stamped with the event's
+    /// enqueued time, or the time of processing).
+    pub untimed: usize,
+    /// Entries older than `RESTAMP_AFTER`, sent with the time of processing.
+    pub restamped: usize,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, o: Counts) {
+        self.events += o.events;
+        self.records += o.records;
+        self.entries += o.entries;
+        self.dropped += o.dropped;
+        self.parted += o.parted;
+        self.repaired += o.repaired;
+        self.unparsed += o.unparsed;
+        self.invalid_utf8 += o.invalid_utf8;
+        self.nul_bytes += o.nul_bytes;
+        self.untimed += o.untimed;
+        self.restamped += o.restamped;
+    }
+}
+
+/// What building an invocation's entries found, besides the entries.
+#[derive(Debug, Clone, Default)]
+pub struct BuildReport {
+    pub counts: Counts,
+    /// The entry numbers of each record sent in parts.
+    pub multipart: Vec<Range<u64>>,
+    /// A record time that could not be read, as an example for the log.
+    pub untimed_sample: Option<String>,
+}
+
+/// Where entries go as they are built, numbered from 0 in order.
+pub trait EntrySink {
+    /// Entry number `index`, written by `write` (which appends exactly one JSON value).
+    fn push(&mut self, index: u64, write: impl FnOnce(&mut Vec<u8>));
+}
+
+/// Packs entries into requests and hands over each request as soon as it is full (compressed
+/// here, off the async runtime, when `COMPRESSION=gzip`).
+pub struct Batches<F: FnMut(Request)> {
+    batcher: Batcher,
+    gzip: bool,
+    send: F,
+}
+
+impl<F: FnMut(Request)> Batches<F> {
+    pub fn new(settings: &Settings, send: F) -> Self {
+        Batches {
+            batcher: Batcher::new(settings.max_request_bytes),
+            gzip: settings.compression == Compression::Gzip,
+            send,
+        }
+    }
+
+    fn emit(&mut self, mut request: Request) {
+        if self.gzip {
+            request.compress();
+        }
+        (self.send)(request);
+    }
+
+    /// Hands over the last request.
+    pub fn finish(mut self) {
+        let last = std::mem::replace(&mut self.batcher, Batcher::new(1)).finish();
+        if let Some(request) = last {
+            self.emit(request);
+        }
+    }
+}
+
+impl<F: FnMut(Request)> EntrySink for Batches<F> {
+    fn push(&mut self, index: u64, write: impl FnOnce(&mut Vec<u8>)) {
+        debug_assert_eq!(index, self.batcher.next_entry());
+        if let Some(full) = self.batcher.push(write) {
+            self.emit(full);
+        }
+    }
+}
+
+/// Builds the entries of one invocation (or one replayed file).
+pub struct Builder<'s, S: EntrySink> {
+    settings: &'s Settings,
+    sink: S,
+    report: BuildReport,
+    /// The time of processing: fallback time and restamp time, fixed for the invocation so
+    /// that building again gives the same entries.
+    now: Timestamp,
+    restamp_before: Option<Timestamp>,
+    next_entry: u64,
+    thread_id: String,
+    scratch: Vec<u8>,
+}
+
+impl<'s, S: EntrySink> Builder<'s, S> {
+    pub fn new(settings: &'s Settings, now: Timestamp, sink: S) -> Self {
+        let restamp_before = settings
+            .restamp_old_records
+            .then(|| Timestamp(now.0.saturating_sub(RESTAMP_AFTER.as_nanos() as i64)));
+        Builder {
+            settings,
+            sink,
+            report: BuildReport::default(),
+            now,
+            restamp_before,
+            next_entry: 0,
+            thread_id: String::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Adds one event body. `enqueued` is the fallback time of records without one; `key`
+    /// identifies the event (e.g. `eh:<partition>:<sequence number>`) in the ids of records that
+    /// have none of their own.
+    pub fn add_event(&mut self, body: &[u8], enqueued: Option<Timestamp>, key: &str) {
+        let split = records::split(body);
+        let counts = &mut self.report.counts;
+        counts.events += 1;
+        counts.records += split.records.len();
+        counts.repaired += split.repaired;
+        counts.unparsed += split.unparsed;
+        counts.invalid_utf8 += split.invalid_utf8;
+        counts.nul_bytes += split.nul_bytes;
+        let fallback_time = enqueued.unwrap_or(self.now);
+        for (index, record) in split.records.iter().enumerate() {
+            match record {
+                Record::Json(json) => self.add_json(json, fallback_time, key, index),
+                Record::Text(text) => self.add_text(text, fallback_time, key, index),
+            }
+        }
+    }
+
+    fn add_json(&mut self, json: &str, fallback_time: Timestamp, key: &str, index: usize) {
+        let settings = self.settings;
+        let meaning = entra::describe(json);
+        let category = meaning.category.as_deref();
+        let name = category.unwrap_or(UNCATEGORIZED);
+        if self.dropped(name, meaning.outcome) {
+            self.report.counts.dropped += 1;
+            return;
+        }
+        if meaning.time.is_none() {
+            self.report.counts.untimed += 1;
+        }
+        self.set_thread_id(meaning.id.as_deref().map(|id| (name, id)), key, index);
+        let entry = Entry {
+            application: &settings.application,
+            subsystem: settings.subsystem.name_for(name),
+            computer_name: meaning.tenant.as_deref(),
+            category,
+            severity: meaning.severity,
+            timestamp: self.restamp(meaning.time.unwrap_or(fallback_time)),
+            thread_id: &self.thread_id,
+            text: Text::for_json(json),
+        };
+        push(
+            &mut self.sink,
+            &mut self.report,
+            &mut self.next_entry,
+            &mut self.scratch,
+            settings.max_entry_bytes,
+            &entry,
+        );
+    }
+
+    fn add_text(&mut self, text: &str, fallback_time: Timestamp, key: &str, index: usize) {
+        let settings = self.settings;
+        if self.dropped(UNPARSED, Outcome::Unknown) {
+            self.report.counts.dropped += 1;
+            return;
+        }
+        self.set_thread_id(None, key, index);
+        let entry = Entry {
+            application: &settings.application,
+            subsystem: settings.subsystem.name_for(UNPARSED),
+            computer_name: None,
+            category: None,
+            severity: entra::severity::INFO,
+            timestamp: self.restamp(fallback_time),
+            thread_id: &self.thread_id,
+            text: Text::Plain(text),
+        };
+        push(
+            &mut self.sink,
+            &mut self.report,
+            &mut self.next_entry,
+            &mut self.scratch,
+            settings.max_entry_bytes,
+            &entry,
+        );
+    }
+
+    /// Adds an entry that was already built (from a dead-letter blob): counted as one event's
+    /// record, restamped if it is too old by now.
+    pub fn add_built_entry(&mut self, entry: &[u8]) {
+        self.report.counts.records += 1;
+        self.report.counts.entries += 1;
+        let restamped = self
+            .restamp_before
+            .and_then(|before| restamp_built(entry, before, self.now));
+        self.report.counts.restamped += usize::from(restamped.is_some());
+        let bytes = restamped.as_deref().unwrap_or(entry);
+        self.sink
+            .push(self.next_entry, |buf| buf.extend_from_slice(bytes));
+        self.next_entry += 1;
+    }
+
+    /// Counts a file or blob that held built entries as one event.
+    pub fn count_event(&mut self) {
+        self.report.counts.events += 1;
+    }
+
+    fn set_thread_id(&mut self, own: Option<(&str, &str)>, key: &str, index: usize) {
+        self.thread_id.clear();
+        match own {
+            Some((name, id)) => write!(self.thread_id, "{name}:{id}"),
+            None => write!(self.thread_id, "{key}:{index}"),
+        }
+        .expect("writing to a String cannot fail");
+    }
+
+    fn restamp(&mut self, time: Timestamp) -> Timestamp {
+        match self.restamp_before {
+            Some(before) if time < before => {
+                self.report.counts.restamped += 1;
+                self.now
+            }
+            _ => time,
+        }
+    }
+
+    fn dropped(&self, category: &str, outcome: Outcome) -> bool {
+        let rules = &self.settings.drop;
+        let listed = |list: &[String]| list.iter().any(|c| c.eq_ignore_ascii_case(category));
+        listed(&rules.categories) || (outcome == Outcome::Success && listed(&rules.successful_in))
+    }
+
+    /// The report, and the sink (to flush it).
+    pub fn finish(self) -> (BuildReport, S) {
+        (self.report, self.sink)
+    }
+}
+
+/// Writes one entry, or its parts when it is larger than `max_entry_bytes`.
+fn push<S: EntrySink>(
+    sink: &mut S,
+    report: &mut BuildReport,
+    next_entry: &mut u64,
+    scratch: &mut Vec<u8>,
+    max_entry_bytes: usize,
+    entry: &Entry,
+) {
+    let fits = match entry.quick_max_len() {
+        Some(max) if max <= max_entry_bytes => true,
+        _ => {
+            scratch.clear();
+            entry.write(scratch);
+            scratch.len() <= max_entry_bytes
+        }
+    };
+    if fits {
+        if scratch.is_empty() {
+            sink.push(*next_entry, |buf| entry.write(buf));
+        } else {
+            sink.push(*next_entry, |buf| buf.extend_from_slice(scratch));
+            scratch.clear();
+        }
+        *next_entry += 1;
+        report.counts.entries += 1;
+        return;
+    }
+    scratch.clear();
+    let parts = entry.parts(max_entry_bytes);
+    let first = *next_entry;
+    for i in 0..parts.len() {
+        sink.push(*next_entry, |buf| parts.write(i, buf));
+        *next_entry += 1;
+    }
+    report.counts.entries += parts.len();
+    report.counts.parted += 1;
+    report.multipart.push(first..*next_entry);
+}
+
+/// A built entry with `timestamp` set to `now` (and no `hiResTimestamp`) if it is older than
+/// `before`; `None` when it is recent enough or not an entry.
+fn restamp_built(entry: &[u8], before: Timestamp, now: Timestamp) -> Option<Vec<u8>> {
+    let mut value: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(entry).ok()?;
+    let millis = value.get("timestamp")?.as_f64()?;
+    if millis >= before.millis() as f64 {
+        return None;
+    }
+    value.insert("timestamp".into(), now.millis().into());
+    value.remove("hiResTimestamp");
+    serde_json::to_vec(&value).ok()
+}
