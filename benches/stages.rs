@@ -4,34 +4,25 @@
 //! Throughput is in MB/s (decimal) of decoded event JSON for every stage but gzip (MB/s of
 //! request body), so the stages' costs add up. Run: `cargo bench --bench stages`.
 
-use std::fmt::Write as _;
 use std::hint::black_box;
 use std::io::Write as _;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use entra_coralogix::coralogix::Request;
 use entra_coralogix::entra::{self, Timestamp};
-use entra_coralogix::host::{self, Invocation};
-use entra_coralogix::pipeline::{Builder, Built};
+use entra_coralogix::host;
+use entra_coralogix::pipeline::{self, BuildReport, HostEvents};
 use entra_coralogix::records::{self, Record};
 use entra_coralogix::settings::{Mode, Settings};
 use entra_synth::{DEFAULT_EVENT_BYTES, DEFAULT_EVENTS, Generator};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
-/// What the server's blocking task does after decoding: one Builder over the events.
-fn build(settings: &Settings, invocation: &Invocation) -> Built {
-    let partition = invocation.partition.partition_id.as_deref().unwrap_or("?");
-    let mut builder = Builder::new(settings);
-    let mut key = String::new();
-    for event in &invocation.events {
-        key.clear();
-        let seq = event.meta.sequence_number.unwrap_or(0);
-        write!(key, "eh:{partition}:{seq}").expect("writing to a String");
-        let enqueued = event.meta.enqueued_time.map(Timestamp::from);
-        builder.add_event(&event.body, enqueued, &key);
-    }
-    builder.finish()
+/// What the server's build stage does after decoding: the pipeline's own builder over the
+/// events, into requests.
+fn build(settings: &Settings, source: &HostEvents) -> (BuildReport, Vec<Request>) {
+    pipeline::build_all(settings, source, Timestamp::now())
 }
 
 fn stages(c: &mut Criterion) {
@@ -39,21 +30,31 @@ fn stages(c: &mut Criterion) {
     let request = generated.request;
     let event_bytes = generated.stats.event_bytes as u64;
     let settings = Settings::load(Mode::DryRun, |_| None).expect("default settings");
-    let invocation = host::decode(&request).expect("a valid invocation");
-    let built = build(&settings, &invocation);
-    assert_eq!(built.counts.records, generated.stats.records());
-    assert_eq!(built.counts.entries, generated.stats.records());
-    // Every record's text, for describe alone.
-    let texts: Vec<String> = invocation
+    let decode = |request: &[u8]| {
+        host::decode(request.to_vec(), None).expect("a valid invocation")
+    };
+    let source = HostEvents {
+        invocation: decode(&request),
+        invocation_id: "bench".into(),
+    };
+    let invocation = &source.invocation;
+    let bodies: Vec<Vec<u8>> = invocation
         .events
         .iter()
-        .flat_map(|e| {
-            let mut scratch = None;
-            records::split(&e.body, &mut scratch)
+        .map(|e| invocation.body(e).into_owned())
+        .collect();
+    let (report, requests) = build(&settings, &source);
+    assert_eq!(report.counts.records, generated.stats.records());
+    assert_eq!(report.counts.entries, generated.stats.records());
+    // Every record's text, for describe alone.
+    let texts: Vec<String> = bodies
+        .iter()
+        .flat_map(|body| {
+            records::split(body)
                 .records
                 .iter()
                 .map(|r| match r {
-                    Record::Json(raw) => raw.get().to_owned(),
+                    Record::Json(text) => text.to_string(),
                     Record::Text(_) => unreachable!("generated records are JSON"),
                 })
                 .collect::<Vec<_>>()
@@ -65,7 +66,7 @@ fn stages(c: &mut Criterion) {
         texts.len(),
         event_bytes as f64 / 1e6,
         request.len() as f64 / 1e6,
-        built.requests.len()
+        requests.len()
     );
 
     let mut g = c.benchmark_group("stages");
@@ -75,23 +76,23 @@ fn stages(c: &mut Criterion) {
         .throughput(Throughput::BytesDecimal(event_bytes));
     g.bench_function("floor_serde_json_validate", |b| {
         b.iter(|| {
-            for e in &invocation.events {
-                black_box(serde_json::from_slice::<serde::de::IgnoredAny>(&e.body).expect("JSON"));
+            for body in &bodies {
+                black_box(serde_json::from_slice::<serde::de::IgnoredAny>(body).expect("JSON"));
             }
         })
     });
-    g.bench_function("host_decode", |b| {
-        b.iter(|| black_box(host::decode(black_box(&request)).expect("decodes")))
+    g.bench_function("host_decode_and_base64", |b| {
+        b.iter(|| {
+            let inv = decode(black_box(&request));
+            for e in &inv.events {
+                black_box(inv.body(e).len());
+            }
+        })
     });
     g.bench_function("records_split", |b| {
         b.iter(|| {
-            for e in &invocation.events {
-                let mut scratch = None;
-                black_box(
-                    records::split(black_box(&e.body), &mut scratch)
-                        .records
-                        .len(),
-                );
+            for body in &bodies {
+                black_box(records::split(black_box(body)).records.len());
             }
         })
     });
@@ -103,19 +104,22 @@ fn stages(c: &mut Criterion) {
         })
     });
     g.bench_function("pipeline_builder", |b| {
-        b.iter(|| black_box(build(&settings, &invocation)))
+        b.iter(|| black_box(build(&settings, &source)))
     });
     g.bench_function("decode_and_build", |b| {
         b.iter(|| {
-            let invocation = host::decode(black_box(&request)).expect("decodes");
-            black_box(build(&settings, &invocation))
+            let source = HostEvents {
+                invocation: decode(black_box(&request)),
+                invocation_id: "bench".into(),
+            };
+            black_box(build(&settings, &source))
         })
     });
     g.finish();
 
     // Request encoding: the Builder already batched; what is left is gzip (COMPRESSION=gzip)
     // of each ~2 MB request, at flate2's fast level as the client does.
-    let body = built.requests[0].body().clone();
+    let body = requests[0].body().clone();
     let mut g = c.benchmark_group("request_encoding");
     g.sample_size(20)
         .warm_up_time(Duration::from_secs(1))

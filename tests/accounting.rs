@@ -7,8 +7,9 @@
 mod common;
 
 use common::*;
+use entra_coralogix::entra::Timestamp;
 use entra_coralogix::host;
-use entra_coralogix::pipeline::Builder;
+use entra_coralogix::pipeline::{self, Bodies, HostEvents};
 use entra_coralogix::settings::{Mode, Settings};
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -193,14 +194,13 @@ proptest! {
     ) {
         let bodies: Vec<Vec<u8>> = events.iter().map(Event::body).collect();
         let request = host_request(shape, &bodies, 1);
-        let mut invocation = host::decode(&request).expect("a host-shaped request decodes");
+        let invocation = host::decode(request, None).expect("a host-shaped request decodes");
         prop_assert_eq!(invocation.events.len(), events.len());
 
         let settings = settings(&drop, max_request);
-        let mut builder = Builder::new(&settings);
-        builder.add_invocation(&mut invocation, "prop");
-        let built = builder.finish();
-        let c = built.counts;
+        let source = HostEvents { invocation, invocation_id: "prop".into() };
+        let (report, requests) = pipeline::build_all(&settings, &source, Timestamp::now());
+        let c = report.counts;
 
         let expected: Vec<Value> = events.iter().flat_map(Event::records).collect();
         prop_assert_eq!(c.events, events.len());
@@ -208,7 +208,7 @@ proptest! {
         prop_assert_eq!(c.entries + c.dropped, c.records);
 
         let mut texts = Vec::new();
-        for r in &built.requests {
+        for r in &requests {
             prop_assert!(r.body().len() <= max_request);
             for e in r.entries() {
                 let e: Value = serde_json::from_slice(e).expect("each entry is JSON");
@@ -231,16 +231,14 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic_and_balance(body in prop::collection::vec(any::<u8>(), 0..300)) {
         let settings = settings(&[], 2_000_000);
-        if let Ok(mut invocation) = host::decode(&body) {
-            let mut builder = Builder::new(&settings);
-            builder.add_invocation(&mut invocation, "x");
-            let c = builder.finish().counts;
+        if let Ok(invocation) = host::decode(body.clone(), None) {
+            let source = HostEvents { invocation, invocation_id: "x".into() };
+            let c = pipeline::build_all(&settings, &source, Timestamp::now()).0.counts;
             prop_assert_eq!(c.entries + c.dropped, c.records);
         }
         // One event of arbitrary bytes, through every encoding that can carry it.
-        let mut builder = Builder::new(&settings);
-        builder.add_event(&body, None, "raw");
-        let c = builder.finish().counts;
+        let source = Bodies(vec![(body.clone(), "raw".into())]);
+        let c = pipeline::build_all(&settings, &source, Timestamp::now()).0.counts;
         prop_assert_eq!(c.events, 1);
         prop_assert_eq!(c.entries + c.dropped, c.records);
         prop_assert!(c.records >= 1 || body.iter().all(u8::is_ascii_whitespace) || body.starts_with(b"\xEF\xBB\xBF"));

@@ -34,7 +34,7 @@ async fn single_quoted_properties_are_repaired() {
     let handler = Handler::start(&ingress, &[]).await;
     let body = r#"{"records":[{"time":"2026-11-02T10:00:00Z","category":"FunctionAppLogs","resourceId":"/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.WEB/SITES/APP","properties":{'appName':'app','message':'User \'avery\' said "hi"','level':'Information'}},{"time":"2026-11-02T10:00:01Z","category":"FunctionAppLogs","properties":{'message':'second'}}]}"#;
     let r = one_event(&handler, body.as_bytes().to_vec()).await;
-    assert_eq!((r.count("records"), r.count("repaired")), (2, 1));
+    assert_eq!((r.count("records"), r.count("repaired")), (2, 2));
     let entries = ingress.entries();
     assert_eq!(
         entries[0]["text"]["properties"]["message"],
@@ -45,13 +45,20 @@ async fn single_quoted_properties_are_repaired() {
 }
 
 #[tokio::test]
-async fn unrepairable_json_is_shipped_unchanged() {
+async fn an_unrepairable_record_is_shipped_unchanged_and_alone() {
     let ingress = Ingress::start(KEY).await;
     let handler = Handler::start(&ingress, &[]).await;
-    let body = r#"{"records":[{"a":'x'},,{"b":2}]}"#;
+    let body = r#"{"records":[{"r":'x'},,{"r":NaN},{"r":3}]}"#;
     let r = one_event(&handler, body.as_bytes().to_vec()).await;
-    assert_eq!(r.count("unparsed"), 1);
-    assert_eq!(ingress.entries()[0]["text"], body);
+    assert_eq!(
+        (r.count("records"), r.count("repaired"), r.count("unparsed")),
+        (3, 1, 1)
+    );
+    let e = ingress.entries();
+    assert_eq!(e[0]["text"], json!({"r": "x"}));
+    assert_eq!(e[1]["text"], r#"{"r":NaN}"#);
+    assert_eq!(e[1]["subsystemName"], "Unparsed");
+    assert_eq!(e[2]["text"], json!({"r": 3}));
 }
 
 #[tokio::test]
@@ -79,38 +86,56 @@ async fn invalid_utf8_is_replaced_not_dropped() {
 }
 
 #[tokio::test]
-async fn an_oversized_record_is_truncated_with_a_marker() {
+async fn an_oversized_record_is_sent_in_parts_that_put_back_together_byte_for_byte() {
     let ingress = Ingress::start(KEY).await;
     let handler = Handler::start(&ingress, &[("MAX_ENTRY_BYTES", "20000")]).await;
     let mut big = signin("SignInLogs", 1, "50126");
     big["properties"]["appliedConditionalAccessPolicies"] = json!(
-        (0..400)
-            .map(|i| json!({"id": i, "displayName": format!("Policy {i}"), "result": "notApplied"}))
+        (0..1200)
+            .map(|i| json!({"id": i, "displayName": format!("Policy \"{i}\" – ✓"), "result": "notApplied"}))
             .collect::<Vec<_>>()
     );
     let original = serde_json::to_vec(&big).unwrap();
-    assert!(original.len() > 20_000);
+    assert!(original.len() > 3 * 20_000);
     let small = signin("SignInLogs", 2, "0");
     let r = one_event(&handler, envelope(&[big, small.clone()])).await;
     assert_eq!(
-        (
-            r.count("records"),
-            r.count("truncated"),
-            r.count("delivered")
-        ),
+        (r.count("records"), r.count("parted"), r.count("delivered")),
         (2, 1, 2)
     );
     let entries = ingress.entries();
-    let cut = &entries[0];
-    assert!(serde_json::to_vec(cut).unwrap().len() <= 20_000);
-    assert_eq!(cut["text"]["truncated"], true);
-    assert_eq!(cut["text"]["originalBytes"], original.len());
-    assert!(original.starts_with(cut["text"]["prefix"].as_str().unwrap().as_bytes()));
-    // Still searchable by what the record is.
-    assert_eq!(cut["subsystemName"], "SignInLogs");
-    assert_eq!(cut["severity"], 4);
-    assert_eq!(cut["threadId"], "SignInLogs:signin-1");
-    assert_eq!(entries[1]["text"], small);
+    let mut parts: Vec<&Value> = entries
+        .iter()
+        .filter(|e| {
+            e["threadId"]
+                .as_str()
+                .unwrap()
+                .starts_with("SignInLogs:signin-1#")
+        })
+        .collect();
+    assert!(parts.len() >= 3);
+    assert_eq!(r.count("entries"), parts.len() + 1);
+    parts.sort_by_key(|p| p["text"]["part"].as_u64().unwrap());
+    let mut whole = Vec::new();
+    for (i, p) in parts.iter().enumerate() {
+        assert!(serde_json::to_vec(p).unwrap().len() <= 20_000);
+        assert_eq!(p["text"]["part"], i + 1);
+        assert_eq!(p["text"]["parts"], parts.len());
+        assert_eq!(p["text"]["originalBytes"], original.len());
+        assert_eq!(
+            p["threadId"],
+            format!("SignInLogs:signin-1#{}/{}", i + 1, parts.len())
+        );
+        // Still searchable by what the record is.
+        assert_eq!(p["subsystemName"], "SignInLogs");
+        assert_eq!(p["severity"], 4);
+        whole.extend_from_slice(p["text"]["data"].as_str().unwrap().as_bytes());
+    }
+    assert_eq!(
+        whole, original,
+        "the parts put back together are the record"
+    );
+    assert!(entries.iter().any(|e| e["text"] == small));
 }
 
 #[tokio::test]

@@ -219,7 +219,7 @@ async fn a_refused_entry_is_isolated_and_the_rest_delivered() {
     let ingress = Ingress::start(KEY).await;
     let handler = Handler::start(&ingress, &[("MAX_CONCURRENT_REQUESTS", "1")]).await;
     // 4 entries: refused; first half refused; its first entry refused (permanent); the rest pass.
-    ingress.script([Fault::Status(400), Fault::Status(400), Fault::Status(400)]);
+    ingress.always(Some(Fault::RefuseEntriesWith("\"signin-0\"".into())));
     let (body, ids) = batch(1, 4, 0);
     let r = handler.invoke(body).await;
     assert_eq!(r.status, 502);
@@ -228,6 +228,46 @@ async fn a_refused_entry_is_isolated_and_the_rest_delivered() {
     r.assert_balanced();
     assert_exactly_once(&ingress.entries(), ids.into_iter().skip(1));
     assert!(r.body["Error"].as_str().unwrap().contains("entry refused"));
+    // 4 → 2+2 → 1+1: five requests, the refused entry alone at the end.
+    assert_eq!(ingress.seen().len(), 5);
+}
+
+#[tokio::test]
+async fn a_refusal_of_every_request_is_not_split_down_to_single_entries() {
+    let ingress = Ingress::start(KEY).await;
+    let handler = Handler::start(
+        &ingress,
+        &[
+            ("MAX_REQUEST_BYTES", "20000"),
+            ("MAX_CONCURRENT_REQUESTS", "1"),
+        ],
+    )
+    .await;
+    // A proxy refusing the content type, or an API change: the same answer for everything.
+    ingress.always(Some(Fault::StatusBody(
+        415,
+        "unsupported media type".into(),
+    )));
+    let (body, _) = batch(10, 30, 0);
+    let r = handler.invoke(body).await;
+    assert_eq!(r.status, 502);
+    let requests = r.count("requests");
+    assert_eq!(r.count("failed"), 300);
+    r.assert_balanced();
+    assert!(
+        r.body["Error"]
+            .as_str()
+            .unwrap()
+            .contains("refused the same way"),
+        "{:?}",
+        r.body
+    );
+    // Each request and its two halves, not the 2n requests of splitting to single entries.
+    let sent = ingress.seen().len();
+    assert_eq!(requests, sent);
+    // About a dozen requests of 20 kB, and their halves: tens of POSTs, not the ~600 that
+    // splitting down to single entries makes.
+    assert!(sent < 60, "{sent} requests for 300 entries");
 }
 
 fn dead_letter_blob(r: &HostResponse) -> Value {
@@ -298,6 +338,8 @@ async fn with_dead_letter_the_undelivered_entries_are_parked_and_replayable() {
         vec![
             ("CORALOGIX_PRIVATE_KEY".into(), KEY.into()),
             ("CORALOGIX_ENDPOINT".into(), ingress.url()),
+            // Compared unchanged below: no restamping of these 2026-11-02 entries.
+            ("RESTAMP_OLD_RECORDS".into(), "false".into()),
         ],
     )
     .await;
@@ -340,7 +382,7 @@ async fn with_dead_letter_a_refused_entry_is_parked_and_the_rest_delivered() {
         ],
     )
     .await;
-    ingress.script([Fault::Status(400), Fault::Status(400), Fault::Status(400)]);
+    ingress.always(Some(Fault::RefuseEntriesWith("\"signin-0\"".into())));
     let (body, _) = batch(1, 4, 0);
     let r = handler.invoke(body).await;
     assert_eq!(r.status, 200);

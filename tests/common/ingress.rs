@@ -36,6 +36,9 @@ pub enum Fault {
     Slow(Duration),
     /// Close the connection without answering.
     Drop,
+    /// Refuse (400) any request holding an entry whose JSON contains this text, naming the
+    /// entry's position in the request, as an API refusing one entry would.
+    RefuseEntriesWith(String),
 }
 
 #[derive(Debug, Clone)]
@@ -206,7 +209,7 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Answer {
             return Ok(r);
         }
         Some(Fault::Slow(delay)) => tokio::time::sleep(delay).await,
-        None => {}
+        Some(Fault::RefuseEntriesWith(_)) | None => {}
     }
 
     // The documented contract.
@@ -270,6 +273,12 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Answer {
         }
     };
     for (i, e) in entries.iter().enumerate() {
+        if let Some(Fault::RefuseEntriesWith(marker)) = &fault {
+            if e.to_string().contains(marker.as_str()) {
+                record(&mut seen, 400);
+                return Ok(answer(400, json!({"error": format!("entry {i}: refused")})));
+            }
+        }
         if let Err(problem) = check_entry(e) {
             record(&mut seen, 400);
             return Ok(answer(

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use entra_coralogix::coralogix::HttpSink;
+use entra_coralogix::coralogix::{HttpSink, Stop};
 use entra_coralogix::server;
 use entra_coralogix::settings::{Mode, Settings};
 use serde_json::{Value, json};
@@ -20,8 +20,10 @@ pub use ingress::{Fault, Ingress};
 
 pub const KEY: &str = "cxtp_TestKey_0123456789abcdef";
 
-/// Settings that make tests fast: short delays and budgets.
+/// Settings that make tests fast (short delays and budgets), and keep the records' own times
+/// (their 2026-11-02 dates would otherwise be restamped as too old).
 pub const FAST: &[(&str, &str)] = &[
+    ("RESTAMP_OLD_RECORDS", "false"),
     ("RETRY_MIN_DELAY_MS", "10"),
     ("RETRY_MAX_DELAY_MS", "50"),
     ("REQUEST_TIMEOUT_SECONDS", "2"),
@@ -86,7 +88,7 @@ impl Handler {
         let addr = listener.local_addr().unwrap();
         tokio::spawn(server::serve(
             listener,
-            server::router(settings, sink),
+            server::router(settings, sink, Stop::never()),
             std::future::pending(),
         ));
         Handler {
