@@ -28,7 +28,10 @@ fn build(settings: &Settings, invocation: &Invocation) -> Built {
         key.clear();
         let seq = event.meta.sequence_number.unwrap_or(0);
         write!(key, "eh:{partition}:{seq}").expect("writing to a String");
-        let enqueued = event.meta.enqueued_time.map(Timestamp::from);
+        let enqueued = event
+            .meta
+            .enqueued_time
+            .map(Timestamp::from_datetime_clamped);
         builder.add_event(&event.body, enqueued, &key);
     }
     builder.finish()

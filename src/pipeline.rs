@@ -85,7 +85,10 @@ impl<'s> Builder<'s> {
                 None => write!(key, "inv:{invocation_id}:{i}"),
             }
             .expect("writing to a String cannot fail");
-            let enqueued = event.meta.enqueued_time.map(Timestamp::from);
+            let enqueued = event
+                .meta
+                .enqueued_time
+                .map(Timestamp::from_datetime_clamped);
             let body = std::mem::take(&mut event.body);
             self.add_event(&body, enqueued, &key);
         }

@@ -398,6 +398,25 @@ mod tests {
     }
 
     #[test]
+    fn out_of_range_times_fall_through() {
+        for early in [
+            "1969-12-31T23:59:59Z",
+            "12/31/1969 11:59:59 PM",
+            "2262-04-12T00:00:00Z",
+            "9999-12-31T23:59:59.9999999Z",
+        ] {
+            let m = meaning(json!({"time": early,
+                "properties": {"createdDateTime": "2020-01-01T00:00:00Z"}}));
+            assert_eq!(m.time.unwrap().millis(), 1_577_836_800_000, "{early}");
+            let m = meaning(json!({"time": early,
+                "properties": {"createdDateTime": early, "activityDateTime": early},
+                "CreatedDateTime": "2020-01-01T00:00:01Z"}));
+            assert_eq!(m.time.unwrap().millis(), 1_577_836_801_000, "{early}");
+            assert_eq!(meaning(json!({"time": early})).time, None, "{early}");
+        }
+    }
+
+    #[test]
     fn tenant_sources() {
         let t = |v| meaning(v).tenant.map(|t| t.into_owned());
         assert_eq!(

@@ -8,11 +8,35 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-/// An instant as nanoseconds since the Unix epoch.
+/// An instant as nanoseconds since the Unix epoch: from 1970-01-01T00:00:00Z ([`Timestamp::MIN`])
+/// to 2262-04-11T23:47:16.854775807Z ([`Timestamp::MAX`]). Coralogix takes milliseconds since
+/// the epoch; an instant outside this range has no timestamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Timestamp(pub i64);
 
 impl Timestamp {
+    /// The Unix epoch.
+    pub const MIN: Timestamp = Timestamp(0);
+    /// The last instant i64 nanoseconds hold.
+    pub const MAX: Timestamp = Timestamp(i64::MAX);
+
+    /// The instant `t`, or `None` if it is before the Unix epoch or after [`Timestamp::MAX`].
+    pub fn from_datetime(t: DateTime<Utc>) -> Option<Timestamp> {
+        t.timestamp_nanos_opt().filter(|&n| n >= 0).map(Timestamp)
+    }
+
+    /// The instant `t`, clamped into range: an instant before the epoch becomes
+    /// [`Timestamp::MIN`], one after 2262 [`Timestamp::MAX`]. Only for instants known to be in
+    /// range, such as the clock's or the time Event Hubs enqueued an event; a time read from a
+    /// record goes through [`Timestamp::from_datetime`] so that one out of range is no time.
+    pub fn from_datetime_clamped(t: DateTime<Utc>) -> Timestamp {
+        Self::from_datetime(t).unwrap_or(if t.timestamp() < 0 {
+            Self::MIN
+        } else {
+            Self::MAX
+        })
+    }
+
     pub fn millis(self) -> i64 {
         self.0.div_euclid(1_000_000)
     }
@@ -27,14 +51,7 @@ impl Timestamp {
     }
 
     pub fn now() -> Self {
-        Self::from(Utc::now())
-    }
-}
-
-impl From<DateTime<Utc>> for Timestamp {
-    fn from(t: DateTime<Utc>) -> Self {
-        // Out of range only beyond the year 2262.
-        Timestamp(t.timestamp_nanos_opt().unwrap_or(i64::MAX))
+        Self::from_datetime_clamped(Utc::now())
     }
 }
 
@@ -49,14 +66,15 @@ const ZONELESS: &[&str] = &[
 
 const ZONED: &[&str] = &["%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%:z"];
 
-/// Parses any of Entra's time formats; `None` if the text is none of them.
+/// Parses any of Entra's time formats; `None` if the text is none of them, or is an instant a
+/// [`Timestamp`] does not hold (before 1970 or after 2262).
 pub fn parse(text: &str) -> Option<Timestamp> {
     let s = text.trim();
     if s.is_empty() {
         return None;
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc).into());
+        return Timestamp::from_datetime(t.with_timezone(&Utc));
     }
     // Fractions longer than nanoseconds: keep nine digits.
     let s = trim_fraction(s);
@@ -66,7 +84,7 @@ pub fn parse(text: &str) -> Option<Timestamp> {
     }
     for fmt in ZONED {
         if let Ok(t) = DateTime::parse_from_str(s, fmt) {
-            return Some(t.with_timezone(&Utc).into());
+            return Timestamp::from_datetime(t.with_timezone(&Utc));
         }
     }
     parse_zoneless(s)
@@ -76,7 +94,7 @@ fn parse_zoneless(s: &str) -> Option<Timestamp> {
     ZONELESS
         .iter()
         .find_map(|fmt| NaiveDateTime::parse_from_str(s, fmt).ok())
-        .map(|n| n.and_utc().into())
+        .and_then(|n| Timestamp::from_datetime(n.and_utc()))
 }
 
 /// `12:00:00.1234567891234Z` → `12:00:00.123456789Z`.
@@ -159,6 +177,67 @@ mod tests {
     #[test]
     fn single_digit_hour() {
         assert_eq!(ms("2022-09-09T9:59:27.958Z"), 1_662_717_567_958);
+    }
+
+    #[test]
+    fn instants_outside_unix_millis_are_not_times() {
+        // Before the Unix epoch: Coralogix timestamps are milliseconds since 1970.
+        for s in [
+            "1969-12-31T23:59:59.9999999Z",
+            "1970-01-01T00:30:00+01:00",
+            "0001-01-01T00:00:00Z",
+            "12/31/1969 11:59:59 PM",
+        ] {
+            assert_eq!(parse(s), None, "{s:?}");
+        }
+        // Beyond what i64 nanoseconds hold (2262-04-11T23:47:16.854775807Z).
+        for s in [
+            "2262-04-11T23:47:16.854775808Z",
+            "2262-04-12T00:00:00Z",
+            "9999-12-31T23:59:59.9999999Z",
+            "12/31/9999 11:59:59 PM",
+        ] {
+            assert_eq!(parse(s), None, "{s:?}");
+        }
+        // The bounds themselves are times, also when an offset brings them into range.
+        assert_eq!(ns("1970-01-01T00:00:00Z"), 0);
+        assert_eq!(ns("1970-01-01T01:00:00+01:00"), 0);
+        assert_eq!(ns("2262-04-11T23:47:16.854775807Z"), i64::MAX);
+        assert_eq!(ns("2262-04-12T00:47:16.854775807+01:00"), i64::MAX);
+    }
+
+    #[test]
+    fn clamped_and_fallible_conversions() {
+        use chrono::TimeZone;
+        let at = |y, mo, d| Utc.with_ymd_and_hms(y, mo, d, 0, 0, 0).unwrap();
+        assert_eq!(Timestamp::from_datetime(at(1970, 1, 1)), Some(Timestamp(0)));
+        assert_eq!(Timestamp::from_datetime(at(1969, 12, 31)), None);
+        assert_eq!(Timestamp::from_datetime(at(2262, 4, 12)), None);
+        assert_eq!(
+            Timestamp::from_datetime(at(2019, 10, 18)).map(Timestamp::millis),
+            Some(1_571_356_800_000)
+        );
+        assert_eq!(
+            Timestamp::from_datetime_clamped(at(1969, 12, 31)),
+            Timestamp::MIN
+        );
+        assert_eq!(
+            Timestamp::from_datetime_clamped(at(1, 1, 1)),
+            Timestamp::MIN
+        );
+        assert_eq!(
+            Timestamp::from_datetime_clamped(at(2262, 4, 12)),
+            Timestamp::MAX
+        );
+        assert_eq!(
+            Timestamp::from_datetime_clamped(at(9999, 1, 1)),
+            Timestamp::MAX
+        );
+        assert_eq!(
+            Timestamp::from_datetime_clamped(at(2019, 10, 18)).millis(),
+            1_571_356_800_000
+        );
+        assert!(Timestamp::now() > Timestamp::MIN);
     }
 
     #[test]
