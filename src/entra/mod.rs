@@ -435,6 +435,63 @@ mod tests {
         assert_eq!(t(json!({"resourceId": "/subscriptions/s/x"})), None);
     }
 
+    #[test]
+    fn numbers_beyond_f64_do_not_stop_reading() {
+        let rest = r#""category": "SignInLogs", "Level": 2, "tenantId": "T",
+            "time": "2019-10-18T09:45:48Z", "resultType": "50140""#;
+        for huge in ["1e400", "-1e400"] {
+            let records = [
+                format!(r#"{{"durationMs": {huge}, {rest}, "properties": {{"id": "p"}}}}"#),
+                format!(r#"{{{rest}, "properties": {{"riskScore": {huge}, "id": "p"}}}}"#),
+                format!(r#"{{"properties": {{"a": [[{{"b": {huge}}}]], "id": "p"}}, {rest}}}"#),
+                format!(
+                    r#"{{"properties": {{"status": {{"errorCode": {huge}}}, "id": "p"}}, {rest}}}"#
+                ),
+            ];
+            for json in &records {
+                let m = describe(json);
+                assert_eq!(m.category.as_deref(), Some("SignInLogs"), "{json}");
+                assert_eq!(m.severity, severity::ERROR, "{json}");
+                assert_eq!(m.tenant.as_deref(), Some("t"), "{json}");
+                assert_eq!(m.id.as_deref(), Some("p"), "{json}");
+                assert_eq!(
+                    m.time.map(Timestamp::millis),
+                    Some(1_571_391_948_000),
+                    "{json}"
+                );
+                assert_eq!(m.outcome, Outcome::Failure, "{json}");
+                same_as_reading_everything(json);
+            }
+            // A huge number where a kept value is expected is no value: no level, no result.
+            let json = format!(
+                r#"{{"Level": {huge}, "category": "SignInLogs", "tenantId": "T",
+                    "time": "2019-10-18T09:45:48Z", "properties": {{"id": "p"}}}}"#
+            );
+            let m = describe(&json);
+            assert_eq!(m.category.as_deref(), Some("SignInLogs"), "{json}");
+            assert_eq!(m.severity, severity::INFO, "{json}");
+            assert_eq!(m.tenant.as_deref(), Some("t"), "{json}");
+            assert_eq!(m.id.as_deref(), Some("p"), "{json}");
+            assert!(m.time.is_some(), "{json}");
+            let json = format!(
+                r#"{{"resultType": {huge}, "category": "SignInLogs", "Level": 2,
+                    "properties": {{"id": "p"}}, "tenantId": "T"}}"#
+            );
+            let m = describe(&json);
+            assert_eq!(m.outcome, Outcome::Unknown, "{json}");
+            assert_eq!(m.severity, severity::ERROR, "{json}");
+            assert_eq!(m.tenant.as_deref(), Some("t"), "{json}");
+            assert_eq!(m.id.as_deref(), Some("p"), "{json}");
+            // `properties` itself: the rest of the record is still read.
+            let json = format!(r#"{{"properties": {huge}, {rest}}}"#);
+            let m = describe(&json);
+            assert_eq!(m.category.as_deref(), Some("SignInLogs"), "{json}");
+            assert_eq!(m.tenant.as_deref(), Some("t"), "{json}");
+            assert_eq!(m.id, None, "{json}");
+            same_as_reading_everything(&json);
+        }
+    }
+
     /// Reading stops early only when the rest cannot change the meaning.
     fn same_as_reading_everything(json: &str) {
         assert_eq!(describe(json), describe_with(json, |_| false), "{json}");
@@ -464,14 +521,14 @@ mod tests {
         /// Records with each key at most once (in one of its spellings), in any order.
         #[test]
         fn stopping_early_changes_nothing(
-            picks in proptest::collection::vec(proptest::option::of(0usize..4), 8),
-            order in proptest::collection::vec(proptest::num::usize::ANY, 8),
+            picks in proptest::collection::vec(proptest::option::of(0usize..5), 9),
+            order in proptest::collection::vec(proptest::num::usize::ANY, 9),
         ) {
-            let keys: [&[&str]; 8] = [
+            let keys: [&[&str]; 9] = [
                 &[r#""time":"2026-11-02T08:14:07.4521983Z""#, r#""time":"garbage""#, r#""time":7"#],
                 &[r#""category":"SignInLogs""#, r#""category":"AuditLogs""#,
                   r#""Category":"ProvisioningLogs""#, r#""category":"RiskyUsers""#],
-                &[r#""Level":4"#, r#""level":"Error""#, r#""Level":"2""#],
+                &[r#""Level":4"#, r#""level":"Error""#, r#""Level":"2""#, r#""Level":1e400"#],
                 &[r#""tenantId":"T1""#, r#""TenantId":"t9""#],
                 &[r#""resourceId":"/tenants/t2/providers/x""#],
                 &[r#""resultType":"0""#, r#""resultType":"Failure""#, r#""resultType":"50126""#,
@@ -480,7 +537,10 @@ mod tests {
                 &[r#""properties":{"id":"p1","result":"failure","status":{"errorCode":5}}"#,
                   r#""properties":{"requestId":"r","createdDateTime":"2026-02-02T00:00:00Z","id":"p2"}"#,
                   r#""properties":{"provisioningStatusInfo":{"Status":"failure"},"id":"p3","tenantId":"t3"}"#,
-                  r#""properties":"a string""#],
+                  r#""properties":"a string""#,
+                  r#""properties":{"riskScore":-1e400,"status":{"errorCode":1e400},"id":"p4"}"#,
+                  r#""properties":1e400"#],
+                &[r#""durationMs":1e400"#, r#""durationMs":[{"a":-1e400}]"#],
             ];
             let mut fields: Vec<&str> = keys
                 .iter()
