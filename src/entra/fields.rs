@@ -154,6 +154,8 @@ fn member<'de>(raw: &'de RawValue, keys: &[&str]) -> Scalar<'de> {
 pub struct Top<'a> {
     /// `time`, parsed when it was read (`None` if absent or not a time).
     pub time: Option<Timestamp>,
+    /// `time` if it is a non-blank string that is no time (or an instant out of range).
+    pub time_unreadable: Option<Cow<'a, str>>,
     pub created_date_time: Scalar<'a>,
     pub category: Scalar<'a>,
     pub category_pascal: Scalar<'a>,
@@ -258,7 +260,11 @@ impl<'de, F: Fn(&Top<'de>) -> bool> Visitor<'de> for TopVisitor<'_, 'de, '_, F> 
         while let Some(Key(key)) = map.next_key()? {
             let top = &mut reader.top;
             match key.as_ref() {
-                "time" => top.time = scalar(&mut map)?.as_str().and_then(super::time::parse),
+                "time" => {
+                    let text = scalar(&mut map)?.into_str();
+                    top.time = text.as_deref().and_then(super::time::parse);
+                    top.time_unreadable = text.filter(|_| top.time.is_none());
+                }
                 "CreatedDateTime" | "createdDateTime" => top.created_date_time = scalar(&mut map)?,
                 "category" => top.category = scalar(&mut map)?,
                 "Category" => top.category_pascal = scalar(&mut map)?,
