@@ -30,9 +30,7 @@ fn stages(c: &mut Criterion) {
     let request = generated.request;
     let event_bytes = generated.stats.event_bytes as u64;
     let settings = Settings::load(Mode::DryRun, |_| None).expect("default settings");
-    let decode = |request: &[u8]| {
-        host::decode(request.to_vec(), None).expect("a valid invocation")
-    };
+    let decode = |request: &[u8]| host::decode(request.to_vec(), None).expect("a valid invocation");
     let source = HostEvents {
         invocation: decode(&request),
         invocation_id: "bench".into(),

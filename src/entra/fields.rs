@@ -3,13 +3,20 @@
 //! Every field is read leniently: a value of an unexpected type (a number where a string was
 //! expected, an object where a scalar was) is kept as what it is or ignored, never an error.
 //! Duplicate keys keep the last value, as JSON parsers usually do.
+//!
+//! Numbers: JSON allows numbers no f64 holds (`1e400`), and serde_json refuses to deserialize
+//! them (an error) though it skips them without complaint. So the reader never asks serde_json
+//! for a value's data: a value it keeps is taken as its JSON text ([`RawValue`]) and read by
+//! [`Scalar::from_raw`], and a value it does not keep is skipped. Only `properties` is entered
+//! through serde's data model, so that reading can stop inside it; see [`read`] for the case of
+//! a `properties` that is such a number.
 
 use std::borrow::Cow;
 use std::fmt;
-use std::marker::PhantomData;
 
-use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, de::Error as _};
+use serde_json::value::RawValue;
 
 use super::time::Timestamp;
 
@@ -18,6 +25,8 @@ use super::time::Timestamp;
 pub enum Scalar<'a> {
     Str(Cow<'a, str>),
     Int(i64),
+    /// A number that is no i64: with a fraction or an exponent, or beyond i64. One beyond f64's
+    /// range is ±infinity (`1e400`), which is no integer either.
     Float(f64),
     Bool(bool),
     #[default]
@@ -27,6 +36,30 @@ pub enum Scalar<'a> {
 }
 
 impl<'a> Scalar<'a> {
+    /// The value whose JSON text is `raw`, borrowing a string from it unless it has escapes.
+    pub fn from_raw(raw: &'a RawValue) -> Scalar<'a> {
+        let text = raw.get();
+        match text.as_bytes().first() {
+            Some(b'"') => {
+                let inner = &text[1..text.len() - 1];
+                if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
+                    Scalar::Str(Cow::Borrowed(inner))
+                } else {
+                    serde_json::from_str(text).map_or(Scalar::Null, |s| Scalar::Str(Cow::Owned(s)))
+                }
+            }
+            Some(b'{' | b'[') => Scalar::Nested,
+            Some(b't') => Scalar::Bool(true),
+            Some(b'f') => Scalar::Bool(false),
+            Some(b'-' | b'0'..=b'9') => match text.parse() {
+                Ok(n) => Scalar::Int(n),
+                // Rust reads a number beyond f64 as ±infinity (serde_json errs).
+                Err(_) => text.parse().map_or(Scalar::Null, Scalar::Float),
+            },
+            _ => Scalar::Null,
+        }
+    }
+
     /// Absent or `null`.
     pub fn is_null(&self) -> bool {
         matches!(self, Scalar::Null)
@@ -58,81 +91,10 @@ impl<'a> Scalar<'a> {
     }
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
-            type Value = Scalar<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Scalar::Str(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Scalar::Str(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Scalar::Str(Cow::Owned(v)))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(Scalar::Int(v))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(i64::try_from(v).map_or(Scalar::Float(v as f64), Scalar::Int))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-                Ok(Scalar::Float(v))
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
-                Ok(Scalar::Bool(v))
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(Scalar::Null)
-            }
-            fn visit_none<E>(self) -> Result<Self::Value, E> {
-                Ok(Scalar::Null)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Scalar::Nested)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Scalar::Nested)
-            }
-        }
-        d.deserialize_any(V(PhantomData))
-    }
-}
-
-/// The `visit_*` methods of a visitor for which any value but an object has no fields: arrays
-/// are skipped, scalars ignored, and `$value` returned.
-macro_rules! no_fields_unless_map {
-    ($value:expr) => {
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok($value)
-        }
-        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok($value)
-        }
-    };
+/// Reads the next value of `map` as a [`Scalar`]. Like every use of [`RawValue`], this works
+/// only on serde_json's deserializer, the only one this module uses.
+fn scalar<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Scalar<'de>, A::Error> {
+    map.next_value::<&'de RawValue>().map(Scalar::from_raw)
 }
 
 /// A map key, borrowed from the record's text unless it has escapes. (serde's `Cow<str>`
@@ -158,36 +120,33 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-/// Reads an object's keys one by one; anything that is not an object reads as `T::default()`.
-pub trait Fields<'de>: Default {
-    /// Reads the value of `key` from `map` if the key is wanted; returns false to skip it.
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error>;
-}
-
-/// Deserializes a `Fields` type leniently.
-pub struct Lenient<T>(pub T);
-
-impl<'de, T: Fields<'de>> Deserialize<'de> for Lenient<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(PhantomData<T>);
-        impl<'de, T: Fields<'de>> Visitor<'de> for V<T> {
-            type Value = Lenient<T>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut out = T::default();
-                while let Some(Key(key)) = map.next_key()? {
-                    if !out.field(&key, &mut map)? {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                }
-                Ok(Lenient(out))
-            }
-            no_fields_unless_map!(Lenient(T::default()));
+/// The value of the last of `keys` in the JSON text `raw`, if it is an object that has one.
+/// (`status` and `provisioningStatusInfo` are small: reading their text again costs little.)
+fn member<'de>(raw: &'de RawValue, keys: &[&str]) -> Scalar<'de> {
+    struct V<'k>(&'k [&'k str]);
+    impl<'de> Visitor<'de> for V<'_> {
+        type Value = Scalar<'de>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object")
         }
-        d.deserialize_any(V(PhantomData))
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = Scalar::Null;
+            while let Some(Key(key)) = map.next_key()? {
+                if self.0.contains(&key.as_ref()) {
+                    found = scalar(&mut map)?;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
     }
+    if !raw.get().starts_with('{') {
+        return Scalar::Null;
+    }
+    serde_json::Deserializer::from_str(raw.get())
+        .deserialize_map(V(keys))
+        .unwrap_or_default()
 }
 
 /// The top level of a record.
@@ -195,6 +154,8 @@ impl<'de, T: Fields<'de>> Deserialize<'de> for Lenient<T> {
 pub struct Top<'a> {
     /// `time`, parsed when it was read (`None` if absent or not a time).
     pub time: Option<Timestamp>,
+    /// `time` if it is a non-blank string that is no time (or an instant out of range).
+    pub time_unreadable: Option<Cow<'a, str>>,
     pub created_date_time: Scalar<'a>,
     pub category: Scalar<'a>,
     pub category_pascal: Scalar<'a>,
@@ -223,151 +184,183 @@ pub struct Properties<'a> {
     pub provisioning_status: Scalar<'a>,
 }
 
-/// `status` (sign-ins: `errorCode`) and `provisioningStatusInfo` (`status`/`Status`).
-#[derive(Debug, Default)]
-pub struct Status<'a>(Scalar<'a>, Scalar<'a>);
-
-impl<'de> Fields<'de> for Status<'de> {
-    fn field<A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
-        match key {
-            "errorCode" => self.0 = map.next_value()?,
-            "status" | "Status" => self.1 = map.next_value()?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-}
-
 /// Reads a record's fields, stopping as soon as `done` says nothing left can change the
 /// result: an Entra sign-in is known after `properties.id`, long before the Conditional Access
 /// arrays that make up most of its bytes. The text is a valid JSON value (it came out of the
 /// splitter); anything that is not an object has no fields.
+///
+/// `properties` is read as it streams. serde_json cannot do that for a `properties` that is a
+/// number beyond f64 (`"properties": 1e400`): it fails at that value, and the record is then
+/// read again with `properties` taken as its text and, if an object, read from that text. That
+/// second reading fails on no valid JSON text: every value it keeps or skips is taken whole as
+/// text (no number is converted, and serde_json's nesting limit does not apply to skipping), and
+/// it enters only the record, `properties`, `status` and `provisioningStatusInfo`, each one
+/// level deep. Were the text not valid JSON, the fields read until the failure would be kept
+/// and the others absent, as for a record that lacks them.
 pub fn read<'de>(json: &'de str, done: impl Fn(&Top<'de>) -> bool) -> Top<'de> {
-    let mut top = Top::default();
-    let mut de = serde_json::Deserializer::from_str(json);
-    // The early stop travels up as an error; what was read until then is in `top`.
-    let _ = TopSeed {
-        top: &mut top,
-        done: &done,
+    if !json.trim_start().starts_with('{') {
+        return Top::default();
     }
-    .deserialize(&mut de);
-    top
+    let mut reader = Reader {
+        top: Top::default(),
+        done: &done,
+        stopped: false,
+        stream_properties: true,
+    };
+    if reader.read(json).is_ok() || reader.stopped {
+        return reader.top;
+    }
+    let mut reader = Reader {
+        top: Top::default(),
+        done: &done,
+        stopped: false,
+        stream_properties: false,
+    };
+    // An error here is a stop, or text that is not valid JSON: either way `top` has what was read.
+    let _ = reader.read(json);
+    reader.top
 }
 
 /// Raised to stop reading once the record's meaning is known.
 const STOP: &str = "stop: the record's meaning is known";
 
-struct TopSeed<'t, 'de, F> {
-    top: &'t mut Top<'de>,
-    done: &'t F,
+struct Reader<'de, 'f, F> {
+    top: Top<'de>,
+    done: &'f F,
+    /// Set when reading stopped because `done` said so.
+    stopped: bool,
+    /// Whether `properties` is read as it streams, or taken as text and read from that.
+    stream_properties: bool,
 }
 
-impl<'de, F: Fn(&Top<'de>) -> bool> DeserializeSeed<'de> for TopSeed<'_, 'de, F> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
+impl<'de, F: Fn(&Top<'de>) -> bool> Reader<'de, '_, F> {
+    fn read(&mut self, json: &'de str) -> serde_json::Result<()> {
+        serde_json::Deserializer::from_str(json).deserialize_map(TopVisitor(self))
+    }
+
+    /// Err(STOP) once `done` says the record is known.
+    fn check<E: de::Error>(&mut self) -> Result<(), E> {
+        if (self.done)(&self.top) {
+            self.stopped = true;
+            return Err(E::custom(STOP));
+        }
+        Ok(())
     }
 }
 
-impl<'de, F: Fn(&Top<'de>) -> bool> Visitor<'de> for TopSeed<'_, 'de, F> {
+struct TopVisitor<'r, 'de, 'f, F>(&'r mut Reader<'de, 'f, F>);
+
+impl<'de, F: Fn(&Top<'de>) -> bool> Visitor<'de> for TopVisitor<'_, 'de, '_, F> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
+        f.write_str("an object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let reader = self.0;
         while let Some(Key(key)) = map.next_key()? {
-            let top = &mut *self.top;
-            let slot = match key.as_ref() {
+            let top = &mut reader.top;
+            match key.as_ref() {
                 "time" => {
-                    top.time = map
-                        .next_value::<Scalar>()?
-                        .as_str()
-                        .and_then(super::time::parse);
-                    None
+                    let text = scalar(&mut map)?.into_str();
+                    top.time = text.as_deref().and_then(super::time::parse);
+                    top.time_unreadable = text.filter(|_| top.time.is_none());
                 }
-                "CreatedDateTime" | "createdDateTime" => Some(&mut top.created_date_time),
-                "category" => Some(&mut top.category),
-                "Category" => Some(&mut top.category_pascal),
-                "level" => Some(&mut top.level),
-                "Level" => Some(&mut top.level_pascal),
-                "tenantId" => Some(&mut top.tenant_id),
-                "TenantId" => Some(&mut top.tenant_id_pascal),
-                "resourceId" | "ResourceId" => Some(&mut top.resource_id),
-                "resultType" | "ResultType" => Some(&mut top.result_type),
+                "CreatedDateTime" | "createdDateTime" => top.created_date_time = scalar(&mut map)?,
+                "category" => top.category = scalar(&mut map)?,
+                "Category" => top.category_pascal = scalar(&mut map)?,
+                "level" => top.level = scalar(&mut map)?,
+                "Level" => top.level_pascal = scalar(&mut map)?,
+                "tenantId" => top.tenant_id = scalar(&mut map)?,
+                "TenantId" => top.tenant_id_pascal = scalar(&mut map)?,
+                "resourceId" | "ResourceId" => top.resource_id = scalar(&mut map)?,
+                "resultType" | "ResultType" => top.result_type = scalar(&mut map)?,
+                "properties" if reader.stream_properties => {
+                    map.next_value_seed(PropertiesSeed(&mut *reader))?;
+                }
                 "properties" => {
-                    map.next_value_seed(PropertiesSeed {
-                        top: &mut *self.top,
-                        done: self.done,
-                    })?;
-                    None
+                    let raw: &'de RawValue = map.next_value()?;
+                    if raw.get().starts_with('{') {
+                        // A stop, or (on text that is not JSON) an error: both end reading.
+                        serde_json::Deserializer::from_str(raw.get())
+                            .deserialize_map(PropertiesVisitor(&mut *reader))
+                            .map_err(A::Error::custom)?;
+                    }
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                     continue;
                 }
-            };
-            if let Some(slot) = slot {
-                *slot = map.next_value()?;
             }
-            if (self.done)(self.top) {
-                return Err(de::Error::custom(STOP));
-            }
+            reader.check()?;
         }
         Ok(())
     }
-    no_fields_unless_map!(());
 }
 
-struct PropertiesSeed<'t, 'de, F> {
-    top: &'t mut Top<'de>,
-    done: &'t F,
-}
+struct PropertiesSeed<'r, 'de, 'f, F>(&'r mut Reader<'de, 'f, F>);
 
-impl<'de, F: Fn(&Top<'de>) -> bool> DeserializeSeed<'de> for PropertiesSeed<'_, 'de, F> {
+impl<'de, F: Fn(&Top<'de>) -> bool> DeserializeSeed<'de> for PropertiesSeed<'_, 'de, '_, F> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         // `properties` that is not an object (some services send a string) has no fields.
-        let (top, done) = (self.top, self.done);
-        d.deserialize_any(PropertiesVisitor { top, done })
+        d.deserialize_any(PropertiesVisitor(self.0))
     }
 }
 
-struct PropertiesVisitor<'t, 'de, F> {
-    top: &'t mut Top<'de>,
-    done: &'t F,
-}
+struct PropertiesVisitor<'r, 'de, 'f, F>(&'r mut Reader<'de, 'f, F>);
 
-impl<'de, F: Fn(&Top<'de>) -> bool> Visitor<'de> for PropertiesVisitor<'_, 'de, F> {
+impl<'de, F: Fn(&Top<'de>) -> bool> Visitor<'de> for PropertiesVisitor<'_, 'de, '_, F> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let reader = self.0;
         while let Some(Key(key)) = map.next_key()? {
-            let props = &mut self.top.properties;
+            let props = &mut reader.top.properties;
             match key.as_ref() {
-                "id" => props.id = map.next_value()?,
-                "requestId" => props.request_id = map.next_value()?,
-                "createdDateTime" => props.created_date_time = map.next_value()?,
-                "activityDateTime" => props.activity_date_time = map.next_value()?,
-                "tenantId" => props.tenant_id = map.next_value()?,
-                "result" => props.result = map.next_value()?,
-                "status" => props.error_code = map.next_value::<Lenient<Status>>()?.0.0,
+                "id" => props.id = scalar(&mut map)?,
+                "requestId" => props.request_id = scalar(&mut map)?,
+                "createdDateTime" => props.created_date_time = scalar(&mut map)?,
+                "activityDateTime" => props.activity_date_time = scalar(&mut map)?,
+                "tenantId" => props.tenant_id = scalar(&mut map)?,
+                "result" => props.result = scalar(&mut map)?,
+                "status" => props.error_code = member(map.next_value()?, &["errorCode"]),
                 "provisioningStatusInfo" => {
-                    props.provisioning_status = map.next_value::<Lenient<Status>>()?.0.1
+                    props.provisioning_status = member(map.next_value()?, &["status", "Status"])
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                     continue;
                 }
             }
-            if (self.done)(self.top) {
-                return Err(de::Error::custom(STOP));
-            }
+            reader.check()?;
         }
         Ok(())
     }
-    no_fields_unless_map!(());
+    // Anything but an object has no fields: arrays are skipped, scalars ignored.
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -376,6 +369,10 @@ mod tests {
 
     fn read_all(json: &str) -> Top<'_> {
         read(json, |_| false)
+    }
+
+    fn leaked(json: String) -> Top<'static> {
+        read_all(Box::leak(json.into_boxed_str()))
     }
 
     #[test]
@@ -429,10 +426,152 @@ mod tests {
         assert_eq!(t.result_type.as_str(), Some("a\"b"));
     }
 
+    /// Numbers beyond f64's range (valid JSON) in every place the reader meets a value.
+    #[test]
+    fn numbers_beyond_f64_do_not_stop_the_reader() {
+        for huge in ["1e400", "-1e400", "1E+400", "12345678901234567890e300"] {
+            let rest = r#""category": "SignInLogs", "tenantId": "t", "properties": {"id": "p"}"#;
+            // Skipped at the top level, before the fields that are kept.
+            let t = leaked(format!(r#"{{"durationMs": {huge}, {rest}}}"#));
+            assert_eq!(t.category.as_str(), Some("SignInLogs"), "{huge}");
+            assert_eq!(t.properties.id.as_str(), Some("p"), "{huge}");
+            // Skipped inside `properties`, before `id`.
+            let t = leaked(format!(
+                r#"{{"category": "SignInLogs", "properties": {{"riskScore": {huge}, "id": "p"}},
+                    "tenantId": "t"}}"#
+            ));
+            assert_eq!(t.properties.id.as_str(), Some("p"), "{huge}");
+            assert_eq!(t.tenant_id.as_str(), Some("t"), "{huge}");
+            // Inside a nested array that is skipped.
+            let t = leaked(format!(
+                r#"{{"properties": {{"policies": [{{"x": [1, {huge}]}}], "id": "p"}},
+                    "category": "SignInLogs"}}"#
+            ));
+            assert_eq!(t.properties.id.as_str(), Some("p"), "{huge}");
+            assert_eq!(t.category.as_str(), Some("SignInLogs"), "{huge}");
+            // As the value of a field that is kept.
+            for key in [
+                "Level",
+                "level",
+                "resultType",
+                "category",
+                "tenantId",
+                "time",
+            ] {
+                let t = leaked(format!(
+                    r#"{{"{key}": {huge}, "Category": "AuditLogs", "TenantId": "t",
+                        "properties": {{"id": "p"}}}}"#
+                ));
+                assert_eq!(
+                    t.category_pascal.as_str(),
+                    Some("AuditLogs"),
+                    "{key}: {huge}"
+                );
+                assert_eq!(t.tenant_id_pascal.as_str(), Some("t"), "{key}: {huge}");
+                assert_eq!(t.properties.id.as_str(), Some("p"), "{key}: {huge}");
+            }
+            for key in [
+                "id",
+                "result",
+                "createdDateTime",
+                "status",
+                "provisioningStatusInfo",
+            ] {
+                let t = leaked(format!(
+                    r#"{{"properties": {{"{key}": {huge}, "requestId": "r"}}, "category": "X"}}"#
+                ));
+                assert_eq!(t.properties.request_id.as_str(), Some("r"), "{key}: {huge}");
+                assert_eq!(t.category.as_str(), Some("X"), "{key}: {huge}");
+            }
+            let t = leaked(format!(
+                r#"{{"properties": {{"status": {{"errorCode": {huge}}}, "requestId": "r"}},
+                    "category": "X"}}"#
+            ));
+            assert_eq!(t.properties.request_id.as_str(), Some("r"), "{huge}");
+            assert_eq!(t.category.as_str(), Some("X"), "{huge}");
+            // `properties` itself.
+            let t = leaked(format!(r#"{{"properties": {huge}, "category": "X"}}"#));
+            assert_eq!(t.category.as_str(), Some("X"), "{huge}");
+            // Kept values inside an object or array value of a kept field.
+            let t = leaked(format!(
+                r#"{{"Level": {{"a": [{huge}]}}, "category": "X"}}"#
+            ));
+            assert_eq!(t.level_pascal, Scalar::Nested, "{huge}");
+            assert_eq!(t.category.as_str(), Some("X"), "{huge}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_does_not_stop_the_reader() {
+        // Deeper than serde_json's recursion limit (128), wherever it is.
+        let deep = format!("{}1{}", "[".repeat(300), "]".repeat(300));
+        for json in [
+            format!(r#"{{"a": {deep}, "category": "X", "properties": {{"id": "p"}}}}"#),
+            format!(r#"{{"Level": {deep}, "category": "X", "properties": {{"id": "p"}}}}"#),
+            format!(r#"{{"properties": {{"a": {deep}, "id": "p"}}, "category": "X"}}"#),
+            format!(r#"{{"properties": {{"status": {deep}, "id": "p"}}, "category": "X"}}"#),
+            format!(r#"{{"properties": {deep}, "category": "X", "properties": {{"id": "p"}}}}"#),
+        ] {
+            let t = leaked(json.clone());
+            assert_eq!(t.category.as_str(), Some("X"), "{json}");
+            assert_eq!(t.properties.id.as_str(), Some("p"), "{json}");
+        }
+    }
+
+    #[test]
+    fn huge_kept_numbers_are_infinite() {
+        let t = read_all(r#"{"Level": 1e400, "level": -1e400, "resultType": 1e-400}"#);
+        assert_eq!(t.level_pascal, Scalar::Float(f64::INFINITY));
+        assert_eq!(t.level, Scalar::Float(f64::NEG_INFINITY));
+        assert_eq!(t.result_type, Scalar::Float(0.0));
+        assert_eq!(t.level_pascal.as_i64(), None);
+        assert_eq!(t.level.as_i64(), None);
+    }
+
+    #[test]
+    fn scalars_from_their_text() {
+        let t = read_all(
+            r#"{"Level": 4, "level": -7, "tenantId": 1.5, "TenantId": 2e3,
+                "resultType": 18446744073709551615, "resourceId": true, "category": false,
+                "Category": null, "createdDateTime": [1, {"a": 1e400}]}"#,
+        );
+        assert_eq!(t.level_pascal, Scalar::Int(4));
+        assert_eq!(t.level, Scalar::Int(-7));
+        assert_eq!(t.tenant_id, Scalar::Float(1.5));
+        assert_eq!(t.tenant_id_pascal, Scalar::Float(2000.0));
+        assert_eq!(t.tenant_id_pascal.as_i64(), Some(2000));
+        assert_eq!(t.result_type, Scalar::Float(18446744073709551615.0));
+        assert_eq!(t.resource_id, Scalar::Bool(true));
+        assert_eq!(t.category, Scalar::Bool(false));
+        assert_eq!(t.category_pascal, Scalar::Null);
+        assert_eq!(t.created_date_time, Scalar::Nested);
+        let t = read_all(r#"{"category": "a\u00e9\"b", "resultType": ""}"#);
+        assert_eq!(t.category.as_str(), Some("aé\"b"));
+        assert!(matches!(t.result_type, Scalar::Str(Cow::Borrowed(""))));
+    }
+
+    #[test]
+    fn stopping_inside_properties_read_again() {
+        // A `properties` out of f64's range makes the record be read again; a later
+        // `properties` is then read from its text, and reading still stops when done.
+        let json = r#"{"category": "X", "properties": 1e400, "properties": {"id": "i", "result": "r"},
+            "Level": 4}"#;
+        let t = read(json, |t| !t.properties.id.is_null());
+        assert_eq!(t.category.as_str(), Some("X"));
+        assert_eq!(t.properties.id.as_str(), Some("i"));
+        assert!(t.properties.result.is_null(), "read past the stop");
+        assert!(t.level_pascal.is_null(), "read past the stop");
+        let t = read_all(json);
+        assert_eq!(t.properties.result.as_str(), Some("r"));
+        assert_eq!(t.level_pascal, Scalar::Int(4));
+    }
+
     #[test]
     fn non_objects_have_no_fields() {
         assert_eq!(read_all("\"text\"").category, Scalar::Null);
         assert_eq!(read_all("[1,2]").category, Scalar::Null);
         assert_eq!(read_all("42").category, Scalar::Null);
+        assert_eq!(read_all("1e400").category, Scalar::Null);
+        assert_eq!(read_all(" null").category, Scalar::Null);
     }
 }

@@ -4,7 +4,9 @@
 //! - category: `category` (or `Category`), matched case-insensitively against the known Entra
 //!   categories and written in their canonical case; unknown categories pass through verbatim.
 //! - time: `time`, then `properties.createdDateTime`, then `properties.activityDateTime`, then a
-//!   top-level `CreatedDateTime`; the caller falls back to the event's enqueued time.
+//!   top-level `CreatedDateTime`: the first whose value is a time (in a form [`time::parse`]
+//!   reads, from 1970 to 2262). The field it came from and the first value tried before it that
+//!   is no time are reported too. The caller falls back to the event's enqueued time.
 //! - severity: `Level`/`level` as an ETW number (1 Critical … 5 Verbose) or a name, mapped to
 //!   Coralogix's 1–6 scale; a failed sign-in, audit or provisioning record is at least Warning.
 //! - tenant: `tenantId`, then `/tenants/<id>/` in `resourceId`, then `properties.tenantId`.
@@ -70,12 +72,49 @@ pub enum Outcome {
     Unknown,
 }
 
+/// A field a record's time is read from; the variants are in the order the fields are tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeSource {
+    /// `time`.
+    Time,
+    /// `properties.createdDateTime`.
+    PropertiesCreatedDateTime,
+    /// `properties.activityDateTime`.
+    PropertiesActivityDateTime,
+    /// The top-level `CreatedDateTime` (or `createdDateTime`).
+    CreatedDateTime,
+}
+
+impl TimeSource {
+    /// The field's path in the record, as in `properties.createdDateTime`.
+    pub fn field(self) -> &'static str {
+        match self {
+            TimeSource::Time => "time",
+            TimeSource::PropertiesCreatedDateTime => "properties.createdDateTime",
+            TimeSource::PropertiesActivityDateTime => "properties.activityDateTime",
+            TimeSource::CreatedDateTime => "CreatedDateTime",
+        }
+    }
+}
+
 /// What a record means, as far as shipping it is concerned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Meaning<'a> {
     /// Canonical category, or the record's own text for an unknown one.
     pub category: Option<Cow<'a, str>>,
+    /// The record's own time: that of the first time field (in the order of [`TimeSource`])
+    /// whose value is a time.
     pub time: Option<Timestamp>,
+    /// The field `time` came from; `None` when `time` is.
+    pub time_source: Option<TimeSource>,
+    /// The value, verbatim, of the first time field tried before the one that gave `time` (or
+    /// of all of them, when none did) that is a string but no time: in no form
+    /// [`time::parse`] reads, or an instant before 1970 or after 2262. A field that is absent,
+    /// blank or not a string is skipped, so a record without time fields has `None` here.
+    ///
+    /// With `time: None`, the record's own time could not be read and the caller's fallback
+    /// applies; with a `time`, a preferred time field could not be read but a later one could.
+    pub unreadable_time: Option<Cow<'a, str>>,
     pub severity: u8,
     pub tenant: Option<Cow<'a, str>>,
     pub id: Option<Cow<'a, str>>,
@@ -91,15 +130,34 @@ fn describe_with<'a>(json: &'a str, done: impl Fn(&fields::Top<'a>) -> bool) -> 
     let top = fields::read(json, done);
     let category = category(top.category.into_str().or(top.category_pascal.into_str()));
     let props = top.properties;
-    let time = top.time.or_else(|| {
-        [
-            &props.created_date_time,
-            &props.activity_date_time,
-            &top.created_date_time,
-        ]
-        .into_iter()
-        .find_map(|s| s.as_str().and_then(time::parse))
-    });
+    let mut unreadable_time = top.time_unreadable;
+    let (mut time, mut time_source) = (top.time, top.time.map(|_| TimeSource::Time));
+    if time.is_none() {
+        for (source, value) in [
+            (
+                TimeSource::PropertiesCreatedDateTime,
+                props.created_date_time,
+            ),
+            (
+                TimeSource::PropertiesActivityDateTime,
+                props.activity_date_time,
+            ),
+            (TimeSource::CreatedDateTime, top.created_date_time),
+        ] {
+            let Some(text) = value.into_str() else {
+                continue;
+            };
+            match time::parse(&text) {
+                Some(t) => {
+                    (time, time_source) = (Some(t), Some(source));
+                    break;
+                }
+                None => {
+                    unreadable_time.get_or_insert(text);
+                }
+            }
+        }
+    }
     let outcome = outcome(
         category.as_deref(),
         &top.result_type,
@@ -130,6 +188,8 @@ fn describe_with<'a>(json: &'a str, done: impl Fn(&fields::Top<'a>) -> bool) -> 
     Meaning {
         category,
         time,
+        time_source,
+        unreadable_time,
         severity,
         tenant,
         id,
@@ -398,6 +458,85 @@ mod tests {
     }
 
     #[test]
+    fn time_source_and_unreadable_time() {
+        let m = meaning(json!({"time": "2019-10-18T09:45:48Z",
+            "properties": {"createdDateTime": "garbage"}}));
+        assert_eq!(m.time_source, Some(TimeSource::Time));
+        assert_eq!(m.unreadable_time, None);
+        // An unreadable `time`, then a readable `properties.createdDateTime`.
+        let m = meaning(json!({"time": "22.08.2022 18:11",
+            "properties": {"createdDateTime": "2020-01-01T00:00:00Z"}}));
+        assert_eq!(m.time.map(Timestamp::millis), Some(1_577_836_800_000));
+        assert_eq!(m.time_source, Some(TimeSource::PropertiesCreatedDateTime));
+        assert_eq!(m.unreadable_time.as_deref(), Some("22.08.2022 18:11"));
+        // The first unreadable one is kept; absent, blank and non-string values are skipped.
+        let m = meaning(json!({"time": 5,
+            "properties": {"createdDateTime": " ", "activityDateTime": "yesterday"},
+            "CreatedDateTime": "2020-01-01T00:00:01Z"}));
+        assert_eq!(m.time.map(Timestamp::millis), Some(1_577_836_801_000));
+        assert_eq!(m.time_source, Some(TimeSource::CreatedDateTime));
+        assert_eq!(m.unreadable_time.as_deref(), Some("yesterday"));
+        let m = meaning(json!({"time": "t1",
+            "properties": {"createdDateTime": "c2", "activityDateTime": "2020-01-01T00:00:00Z"},
+            "CreatedDateTime": "x"}));
+        assert_eq!(m.time_source, Some(TimeSource::PropertiesActivityDateTime));
+        assert_eq!(m.unreadable_time.as_deref(), Some("t1"));
+        // None readable: an instant out of range is unreadable too.
+        let m = meaning(
+            json!({"properties": {"activityDateTime": "1969-12-31T23:59:59Z"},
+            "CreatedDateTime": "x"}),
+        );
+        assert_eq!((m.time, m.time_source), (None, None));
+        assert_eq!(m.unreadable_time.as_deref(), Some("1969-12-31T23:59:59Z"));
+        // No time field, or none that is a non-blank string.
+        for v in [
+            json!({"category": "AuditLogs"}),
+            json!({"time": "", "properties": {"createdDateTime": null}, "CreatedDateTime": 7}),
+        ] {
+            let m = meaning(v);
+            assert_eq!(
+                (m.time, m.time_source, m.unreadable_time),
+                (None, None, None)
+            );
+        }
+        // Escapes are undone.
+        let m = describe(r#"{"time": "8\/22\/2022 6:11:52 PM", "CreatedDateTime": "8/22/22"}"#);
+        assert_eq!(m.time_source, Some(TimeSource::Time));
+        let m = describe(r#"{"time": "8\/22\/22", "CreatedDateTime": "8/22/2022 6:11:52 PM"}"#);
+        assert_eq!(m.time_source, Some(TimeSource::CreatedDateTime));
+        assert_eq!(m.unreadable_time.as_deref(), Some("8/22/22"));
+        assert_eq!(TimeSource::Time.field(), "time");
+        assert_eq!(
+            TimeSource::PropertiesCreatedDateTime.field(),
+            "properties.createdDateTime"
+        );
+        assert_eq!(
+            TimeSource::PropertiesActivityDateTime.field(),
+            "properties.activityDateTime"
+        );
+        assert_eq!(TimeSource::CreatedDateTime.field(), "CreatedDateTime");
+    }
+
+    #[test]
+    fn out_of_range_times_fall_through() {
+        for early in [
+            "1969-12-31T23:59:59Z",
+            "12/31/1969 11:59:59 PM",
+            "2262-04-12T00:00:00Z",
+            "9999-12-31T23:59:59.9999999Z",
+        ] {
+            let m = meaning(json!({"time": early,
+                "properties": {"createdDateTime": "2020-01-01T00:00:00Z"}}));
+            assert_eq!(m.time.unwrap().millis(), 1_577_836_800_000, "{early}");
+            let m = meaning(json!({"time": early,
+                "properties": {"createdDateTime": early, "activityDateTime": early},
+                "CreatedDateTime": "2020-01-01T00:00:01Z"}));
+            assert_eq!(m.time.unwrap().millis(), 1_577_836_801_000, "{early}");
+            assert_eq!(meaning(json!({"time": early})).time, None, "{early}");
+        }
+    }
+
+    #[test]
     fn tenant_sources() {
         let t = |v| meaning(v).tenant.map(|t| t.into_owned());
         assert_eq!(
@@ -414,6 +553,63 @@ mod tests {
             Some("p")
         );
         assert_eq!(t(json!({"resourceId": "/subscriptions/s/x"})), None);
+    }
+
+    #[test]
+    fn numbers_beyond_f64_do_not_stop_reading() {
+        let rest = r#""category": "SignInLogs", "Level": 2, "tenantId": "T",
+            "time": "2019-10-18T09:45:48Z", "resultType": "50140""#;
+        for huge in ["1e400", "-1e400"] {
+            let records = [
+                format!(r#"{{"durationMs": {huge}, {rest}, "properties": {{"id": "p"}}}}"#),
+                format!(r#"{{{rest}, "properties": {{"riskScore": {huge}, "id": "p"}}}}"#),
+                format!(r#"{{"properties": {{"a": [[{{"b": {huge}}}]], "id": "p"}}, {rest}}}"#),
+                format!(
+                    r#"{{"properties": {{"status": {{"errorCode": {huge}}}, "id": "p"}}, {rest}}}"#
+                ),
+            ];
+            for json in &records {
+                let m = describe(json);
+                assert_eq!(m.category.as_deref(), Some("SignInLogs"), "{json}");
+                assert_eq!(m.severity, severity::ERROR, "{json}");
+                assert_eq!(m.tenant.as_deref(), Some("t"), "{json}");
+                assert_eq!(m.id.as_deref(), Some("p"), "{json}");
+                assert_eq!(
+                    m.time.map(Timestamp::millis),
+                    Some(1_571_391_948_000),
+                    "{json}"
+                );
+                assert_eq!(m.outcome, Outcome::Failure, "{json}");
+                same_as_reading_everything(json);
+            }
+            // A huge number where a kept value is expected is no value: no level, no result.
+            let json = format!(
+                r#"{{"Level": {huge}, "category": "SignInLogs", "tenantId": "T",
+                    "time": "2019-10-18T09:45:48Z", "properties": {{"id": "p"}}}}"#
+            );
+            let m = describe(&json);
+            assert_eq!(m.category.as_deref(), Some("SignInLogs"), "{json}");
+            assert_eq!(m.severity, severity::INFO, "{json}");
+            assert_eq!(m.tenant.as_deref(), Some("t"), "{json}");
+            assert_eq!(m.id.as_deref(), Some("p"), "{json}");
+            assert!(m.time.is_some(), "{json}");
+            let json = format!(
+                r#"{{"resultType": {huge}, "category": "SignInLogs", "Level": 2,
+                    "properties": {{"id": "p"}}, "tenantId": "T"}}"#
+            );
+            let m = describe(&json);
+            assert_eq!(m.outcome, Outcome::Unknown, "{json}");
+            assert_eq!(m.severity, severity::ERROR, "{json}");
+            assert_eq!(m.tenant.as_deref(), Some("t"), "{json}");
+            assert_eq!(m.id.as_deref(), Some("p"), "{json}");
+            // `properties` itself: the rest of the record is still read.
+            let json = format!(r#"{{"properties": {huge}, {rest}}}"#);
+            let m = describe(&json);
+            assert_eq!(m.category.as_deref(), Some("SignInLogs"), "{json}");
+            assert_eq!(m.tenant.as_deref(), Some("t"), "{json}");
+            assert_eq!(m.id, None, "{json}");
+            same_as_reading_everything(&json);
+        }
     }
 
     /// Reading stops early only when the rest cannot change the meaning.
@@ -445,23 +641,31 @@ mod tests {
         /// Records with each key at most once (in one of its spellings), in any order.
         #[test]
         fn stopping_early_changes_nothing(
-            picks in proptest::collection::vec(proptest::option::of(0usize..4), 8),
-            order in proptest::collection::vec(proptest::num::usize::ANY, 8),
+            picks in proptest::collection::vec(proptest::option::of(0usize..8), 9),
+            order in proptest::collection::vec(proptest::num::usize::ANY, 9),
         ) {
-            let keys: [&[&str]; 8] = [
-                &[r#""time":"2026-11-02T08:14:07.4521983Z""#, r#""time":"garbage""#, r#""time":7"#],
+            let keys: [&[&str]; 9] = [
+                &[r#""time":"2026-11-02T08:14:07.4521983Z""#, r#""time":"garbage""#, r#""time":7"#,
+                  r#""time":"11/2/2026 8:17:30 AM +00:00""#, r#""time":"1969-12-31T23:59:59Z""#,
+                  r#""time":" ""#, r#""time":"2\/2\/2026""#],
                 &[r#""category":"SignInLogs""#, r#""category":"AuditLogs""#,
                   r#""Category":"ProvisioningLogs""#, r#""category":"RiskyUsers""#],
-                &[r#""Level":4"#, r#""level":"Error""#, r#""Level":"2""#],
+                &[r#""Level":4"#, r#""level":"Error""#, r#""Level":"2""#, r#""Level":1e400"#],
                 &[r#""tenantId":"T1""#, r#""TenantId":"t9""#],
                 &[r#""resourceId":"/tenants/t2/providers/x""#],
                 &[r#""resultType":"0""#, r#""resultType":"Failure""#, r#""resultType":"50126""#,
                   r#""resultType":"Skipped""#],
-                &[r#""CreatedDateTime":"2026-01-01T00:00:00Z""#],
+                &[r#""CreatedDateTime":"2026-01-01T00:00:00Z""#, r#""CreatedDateTime":"nope""#,
+                  r#""createdDateTime":"Mon, 02 Nov 2026 08:14:07 GMT""#],
                 &[r#""properties":{"id":"p1","result":"failure","status":{"errorCode":5}}"#,
                   r#""properties":{"requestId":"r","createdDateTime":"2026-02-02T00:00:00Z","id":"p2"}"#,
                   r#""properties":{"provisioningStatusInfo":{"Status":"failure"},"id":"p3","tenantId":"t3"}"#,
-                  r#""properties":"a string""#],
+                  r#""properties":"a string""#,
+                  r#""properties":{"riskScore":-1e400,"status":{"errorCode":1e400},"id":"p4"}"#,
+                  r#""properties":1e400"#,
+                  r#""properties":{"activityDateTime":"x","createdDateTime":"","id":"p5"}"#,
+                  r#""properties":{"id":"p6","activityDateTime":"11/2/2026 8:17 AM"}"#],
+                &[r#""durationMs":1e400"#, r#""durationMs":[{"a":-1e400}]"#],
             ];
             let mut fields: Vec<&str> = keys
                 .iter()

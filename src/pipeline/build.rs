@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::ops::Range;
 
+use crate::coralogix::redact::cut;
 use crate::coralogix::{Batcher, Entry, Request, Text};
 use crate::entra::{self, Outcome, Timestamp, UNCATEGORIZED, UNPARSED};
 use crate::records::{self, Record};
@@ -177,6 +178,16 @@ impl<'s, S: EntrySink> Builder<'s, S> {
         }
         if meaning.time.is_none() {
             self.report.counts.untimed += 1;
+            // One example for the log, preferring a time that is there but unreadable (a
+            // format to add) to a record that has none.
+            let sample = &mut self.report.untimed_sample;
+            match &meaning.unreadable_time {
+                Some(value) if !sample.as_deref().is_some_and(|s| s.starts_with("a time")) => {
+                    *sample = Some(format!("a time of {:?}", cut(value, 64)));
+                }
+                None if sample.is_none() => *sample = Some("a record without a time field".into()),
+                _ => {}
+            }
         }
         self.set_thread_id(meaning.id.as_deref().map(|id| (name, id)), key, index);
         let entry = Entry {

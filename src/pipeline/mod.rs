@@ -176,7 +176,10 @@ impl EventSource for HostEvents {
             let body = inv.body(event);
             f(Input::Event {
                 body: &body,
-                enqueued: event.meta.enqueued_time.map(Timestamp::from),
+                enqueued: event
+                    .meta
+                    .enqueued_time
+                    .map(Timestamp::from_datetime_clamped),
                 key: &key,
             });
         }

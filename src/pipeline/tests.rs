@@ -76,6 +76,35 @@ fn maps_records_to_entries() {
     assert_eq!(report.counts.records, 2);
     assert_eq!(report.counts.entries, 2);
     assert_eq!(report.counts.untimed, 1);
+    assert_eq!(
+        report.untimed_sample.as_deref(),
+        Some("a record without a time field")
+    );
+}
+
+#[test]
+fn records_whose_own_time_cannot_be_read_are_counted_with_an_example() {
+    let s = settings(&[("RESTAMP_OLD_RECORDS", "false")]);
+    let body = json!({"records": [
+        {"category": "AuditLogs"},
+        {"category": "AuditLogs", "time": "22.08.2022 18:11"},
+        {"category": "AuditLogs", "time": "1969-12-31T23:59:59Z",
+         "properties": {"activityDateTime": "2026-11-02T09:00:00Z"}},
+        {"category": "AuditLogs", "time": "8/22/2026 6:11:52 PM +02:00"}
+    ]});
+    let (report, requests) = build_all(&s, &one(body), NOW);
+    assert_eq!(report.counts.untimed, 2);
+    assert_eq!(
+        report.untimed_sample.as_deref(),
+        Some("a time of \"22.08.2022 18:11\"")
+    );
+    let e = entries(&requests);
+    assert_eq!(e[1]["timestamp"], 5000, "the enqueued time");
+    assert_eq!(
+        e[2]["timestamp"], 1_793_610_000_000i64,
+        "out of range: the next source"
+    );
+    assert_eq!(e[3]["timestamp"], 1_787_415_112_000i64);
 }
 
 #[test]
