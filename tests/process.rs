@@ -67,6 +67,48 @@ fn configuration_errors_stop_the_process_with_one_line_naming_the_setting() {
             &[("CORALOGIX_PRIVATE_KEY", KEY), ("CORALOGIX_REGION", "EU1")],
             "FUNCTIONS_CUSTOMHANDLER_PORT",
         ),
+        (
+            // A zero-width space pasted with the key.
+            &[
+                (
+                    "CORALOGIX_PRIVATE_KEY",
+                    "cxtp_TestKey_0123\u{200B}456789abcdef",
+                ),
+                ("CORALOGIX_REGION", "EU1"),
+                ("FUNCTIONS_CUSTOMHANDLER_PORT", &port),
+            ],
+            "CORALOGIX_PRIVATE_KEY",
+        ),
+        (
+            &[
+                ("CORALOGIX_PRIVATE_KEY", KEY),
+                (
+                    "CORALOGIX_ENDPOINT",
+                    "https://svc:Pa55word@proxy.example:99999/cx?sig=S1GNATURE",
+                ),
+                ("FUNCTIONS_CUSTOMHANDLER_PORT", &port),
+            ],
+            "CORALOGIX_ENDPOINT",
+        ),
+        (
+            &[
+                ("CORALOGIX_PRIVATE_KEY", KEY),
+                ("CORALOGIX_REGION", "EU1"),
+                ("FUNCTIONS_CUSTOMHANDLER_PORT", &port),
+                ("RETRY_MIN_DELAY_MS", "0"),
+                ("RETRY_MAX_DELAY_MS", "0"),
+            ],
+            "RETRY_MIN_DELAY_MS",
+        ),
+        (
+            &[
+                ("CORALOGIX_PRIVATE_KEY", KEY),
+                ("CORALOGIX_REGION", "EU1"),
+                ("FUNCTIONS_CUSTOMHANDLER_PORT", &port),
+                ("MAX_BODY_BYTES", "0"),
+            ],
+            "MAX_BODY_BYTES",
+        ),
     ];
     for (env, setting) in cases {
         let out = run_binary(&[], env, b"");
@@ -83,8 +125,60 @@ fn configuration_errors_stop_the_process_with_one_line_naming_the_setting() {
         );
         assert!(lines[0].contains(setting), "{setting}: {stderr:?}");
         assert!(out.stdout.is_empty());
-        assert!(!stderr.contains(KEY), "the key leaked: {stderr}");
+        for secret in [KEY, "TestKey_0123", "Pa55word", "S1GNATURE"] {
+            assert!(!stderr.contains(secret), "{secret} leaked: {stderr}");
+        }
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_sigterm_an_invocation_in_flight_stops_within_the_grace_and_fails() {
+    let ingress = Ingress::start(KEY).await;
+    // Coralogix hangs: without a grace period the invocation would run its 180 s budget.
+    ingress.always(Some(Fault::Slow(Duration::from_secs(600))));
+    let url = ingress.url();
+    let served = tokio::task::spawn_blocking(move || {
+        Served::start(&[
+            ("CORALOGIX_PRIVATE_KEY", KEY),
+            ("CORALOGIX_ENDPOINT", &url),
+            ("SHUTDOWN_GRACE_SECONDS", "1"),
+        ])
+    })
+    .await
+    .unwrap();
+    let pid = served.child.id() as libc::pid_t;
+    let port = served.port;
+    let body = host_request(
+        Shape::ManyBinary,
+        &[envelope(&[signin("SignInLogs", 1, "0")])],
+        3,
+    );
+    let call = tokio::task::spawn_blocking(move || reqwest::blocking_post(port, body));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let signalled = Instant::now();
+    // SAFETY: signals our own child process, which has not been waited for yet.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let (status, answer) = call.await.unwrap();
+    let answered = signalled.elapsed();
+    assert_eq!(status, 503, "{}", String::from_utf8_lossy(&answer));
+    assert!(
+        answered < Duration::from_secs(5),
+        "answered {answered:?} after SIGTERM"
+    );
+    let answer: Value = serde_json::from_slice(&answer).unwrap();
+    assert!(
+        answer["Error"].as_str().unwrap().contains("stopping"),
+        "{answer}"
+    );
+    let (ok, stdout, _) = tokio::task::spawn_blocking(move || served.stop_waiting())
+        .await
+        .unwrap();
+    assert!(ok);
+    assert!(stdout.contains("failed=1"), "{stdout}");
+    assert!(
+        signalled.elapsed() < Duration::from_secs(10),
+        "the process ends"
+    );
 }
 
 /// The binary serving on a port, with its output collected.
@@ -152,10 +246,15 @@ impl Served {
     }
 
     /// Stops with SIGTERM and returns (exit success, stdout, stderr).
-    fn stop(mut self) -> (bool, String, String) {
+    fn stop(self) -> (bool, String, String) {
         // SAFETY: signals our own child process, which has not been waited for yet.
         let sent = unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
         assert_eq!(sent, 0, "could not send SIGTERM");
+        self.stop_waiting()
+    }
+
+    /// Waits for the process to end (after a signal sent elsewhere).
+    fn stop_waiting(mut self) -> (bool, String, String) {
         let status = self.child.wait().unwrap();
         (
             status.success(),

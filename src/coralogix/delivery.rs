@@ -166,6 +166,8 @@ pub struct Delivery {
     pub retries: usize,
     /// Requests split in two after a 413 or 4xx.
     pub splits: usize,
+    /// Entries refused as JSON and sent again with their text as a string.
+    pub as_text: usize,
     pub failed: Vec<Failed>,
 }
 
@@ -199,6 +201,8 @@ impl Delivery {
 struct Work {
     request: Request,
     half_of: Option<Half>,
+    /// A single entry sent again with its `text` as a string, after it was refused as JSON.
+    as_text: bool,
 }
 
 #[derive(Clone)]
@@ -270,7 +274,11 @@ pub async fn deliver<S: Sink>(
             next = requests.recv(), if want_input || (input_open && stopping) => match next {
                 Some(request) => {
                     state.received += 1;
-                    state.queue.push_back(Work { request, half_of: None });
+                    state.queue.push_back(Work {
+                        request,
+                        half_of: None,
+                        as_text: false,
+                    });
                 }
                 None => input_open = false,
             },
@@ -379,7 +387,7 @@ impl State {
                 Some(Pair::Open) | None => {
                     if work.request.len() == 1 {
                         self.pairs.insert(half.pair, Pair::BothRefused);
-                        self.fail(&work.request, Reason::EntryRefused(problem));
+                        self.refuse_entry(work, problem);
                     } else {
                         self.pairs.insert(half.pair, Pair::Holding(work));
                     }
@@ -389,14 +397,37 @@ impl State {
         } else {
             self.sibling_settled(&work);
         }
+        if work.request.len() < 2 {
+            self.refuse_entry(work, problem);
+            return;
+        }
         self.split(work.request, problem);
     }
 
-    fn split(&mut self, request: Request, problem: Problem) {
-        if request.len() < 2 {
-            self.fail(&request, Reason::EntryRefused(problem));
-            return;
+    /// One entry refused: sent once more with its `text` as a string (Coralogix may refuse
+    /// what a record's JSON holds, a number beyond its range, a key it does not take, while the
+    /// same text as a string is just text), then a permanent failure.
+    fn refuse_entry(&mut self, work: Work, problem: Problem) {
+        let too_large = matches!(problem, Problem::Status { status: 413, .. });
+        if !work.as_text && !too_large {
+            let entry = work.request.entries().next().expect("one entry");
+            if let Some(as_text) = text_as_string(entry) {
+                self.out.as_text += 1;
+                self.queue.push_front(Work {
+                    request: Request::from_entries(
+                        work.request.entry_range().start,
+                        [&as_text[..]],
+                    ),
+                    half_of: None,
+                    as_text: true,
+                });
+                return;
+            }
         }
+        self.fail(&work.request, Reason::EntryRefused(problem));
+    }
+
+    fn split(&mut self, request: Request, problem: Problem) {
         if self.out.splits >= self.received + MAX_EXTRA_SPLITS {
             self.fail(&request, Reason::TooManySplits(problem));
             return;
@@ -413,9 +444,22 @@ impl State {
                     pair,
                     parent: problem.clone(),
                 }),
+                as_text: false,
             });
         }
     }
+}
+
+/// The entry with its `text` object written as a JSON string of the same text, or `None` when
+/// its text is not an object. Entries are written with `text` last (`…,"text":{…}}`).
+fn text_as_string(entry: &[u8]) -> Option<Vec<u8>> {
+    const KEY: &[u8] = b",\"text\":{";
+    let at = memchr::memmem::rfind(entry, KEY)?;
+    let text = std::str::from_utf8(&entry[at + KEY.len() - 1..entry.len() - 1]).ok()?;
+    let mut out = entry[..at + KEY.len() - 1].to_vec();
+    serde_json::to_writer(&mut out, text).ok()?;
+    out.push(b'}');
+    Some(out)
 }
 
 fn held_problem(work: &Work) -> Problem {

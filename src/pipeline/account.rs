@@ -23,6 +23,8 @@ pub struct Summary {
     pub requests: usize,
     pub bytes: usize,
     pub retries: usize,
+    /// Entries Coralogix refused as JSON and took with their text as a string.
+    pub as_text: usize,
     /// Whether every built entry was either accepted or not (a check of the bookkeeping).
     entries_accounted: bool,
     pub elapsed: Duration,
@@ -44,6 +46,7 @@ impl Summary {
             requests: delivery.posts,
             bytes: delivery.accepted_bytes,
             retries: delivery.retries,
+            as_text: delivery.as_text,
             entries_accounted: delivery.accepted + failed_entries == counts.entries as u64
                 && not_delivered <= kept,
             elapsed,
@@ -59,6 +62,7 @@ impl Summary {
         self.requests += other.requests;
         self.bytes += other.bytes;
         self.retries += other.retries;
+        self.as_text += other.as_text;
         self.entries_accounted &= other.entries_accounted;
         self.elapsed += other.elapsed;
     }
@@ -122,8 +126,8 @@ impl fmt::Display for Summary {
         write!(
             f,
             "events={} records={} entries={} delivered={} dropped={} dead_lettered={} failed={} \
-             requests={} bytes={} retries={} parted={} repaired={} unparsed={} invalid_utf8={} \
-             nul_bytes={} untimed={} restamped={} ms={}",
+             requests={} bytes={} retries={} as_text={} parted={} repaired={} unparsed={} \
+             invalid_utf8={} nul_bytes={} untimed={} restamped={} ms={}",
             c.events,
             c.records,
             c.entries,
@@ -134,6 +138,7 @@ impl fmt::Display for Summary {
             self.requests,
             self.bytes,
             self.retries,
+            self.as_text,
             c.parted,
             c.repaired,
             c.unparsed,

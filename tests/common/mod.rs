@@ -11,6 +11,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use entra_coralogix::coralogix::{HttpSink, Stop};
+pub use entra_coralogix::host::{DataType, TriggerShape};
 use entra_coralogix::server;
 use entra_coralogix::settings::{Mode, Settings};
 use serde_json::{Value, json};
@@ -73,8 +74,19 @@ impl HostResponse {
 }
 
 impl Handler {
-    /// Starts the handler with the fake ingress as its endpoint and `env` on top.
+    /// Starts the handler with the fake ingress as its endpoint and `env` on top; the trigger's
+    /// shape is guessed from each request, as without a function.json.
     pub async fn start(ingress: &Ingress, env: &[(&str, &str)]) -> Handler {
+        Self::start_declared(ingress, env, None).await
+    }
+
+    /// Starts the handler as `start` does, with the trigger's shape declared as in a
+    /// function.json.
+    pub async fn start_declared(
+        ingress: &Ingress,
+        env: &[(&str, &str)],
+        trigger: Option<TriggerShape>,
+    ) -> Handler {
         let mut vars: HashMap<String, String> = HashMap::new();
         vars.insert("CORALOGIX_PRIVATE_KEY".into(), KEY.into());
         vars.insert("CORALOGIX_ENDPOINT".into(), ingress.url());
@@ -82,7 +94,8 @@ impl Handler {
         for (k, v) in FAST.iter().chain(env) {
             vars.insert(k.to_string(), v.to_string());
         }
-        let settings = Settings::load(Mode::Serve, |k| vars.get(k).cloned()).unwrap();
+        let mut settings = Settings::load(Mode::Serve, |k| vars.get(k).cloned()).unwrap();
+        settings.trigger = trigger;
         let sink = HttpSink::new(&settings).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -265,3 +265,36 @@ async fn stopping_ends_delivery_at_once() {
     assert_eq!(d.failed_entries(), 3);
     assert!(d.failed.iter().all(|f| f.reason == Reason::Stopping));
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_entry_refused_as_json_goes_again_as_text() {
+    // Refuses an entry whose text is an object holding `"bad"`, takes it as a string.
+    let sink = Scripted::new(|r, _| {
+        let body = std::str::from_utf8(r.body()).unwrap();
+        Attempt::status(if body.contains(r#""text":{"bad""#) {
+            400
+        } else {
+            200
+        })
+    });
+    let (tx, rx) = mpsc::channel(1);
+    let entries = [
+        &br#"{"applicationName":"a","subsystemName":"s","text":{"ok":1}}"#[..],
+        br#"{"applicationName":"a","subsystemName":"s","text":{"bad":1e400}}"#,
+    ];
+    tx.try_send(Request::from_entries(0, entries)).unwrap();
+    drop(tx);
+    let d = deliver(&sink, rx, plan(MINUTE)).await;
+    assert_eq!((d.accepted, d.as_text), (2, 1));
+    assert!(d.failed.is_empty());
+}
+
+#[test]
+fn text_as_string_keeps_the_text_exactly() {
+    let entry = br#"{"applicationName":"a","text":{"n":1e400,"s":"x\"y"}}"#;
+    let out = text_as_string(entry).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["text"], r#"{"n":1e400,"s":"x\"y"}"#);
+    assert_eq!(v["applicationName"], "a");
+    assert!(text_as_string(br#"{"text":"already"}"#).is_none());
+}
