@@ -160,8 +160,24 @@ fn serve() -> anyhow::Result<ExitCode> {
 fn replay(files: Vec<PathBuf>, dry_run: bool) -> anyhow::Result<ExitCode> {
     let settings = Settings::from_env(if dry_run { Mode::DryRun } else { Mode::Ship })?;
     init_logging(true);
+    if !dry_run {
+        eprintln!(
+            "entra-coralogix: shipping to {} as application {:?} (destination {})",
+            settings
+                .singles_url
+                .as_ref()
+                .and_then(|u| u.host_str())
+                .unwrap_or("?"),
+            settings.application,
+            settings::destination_source(|name| std::env::var(name).ok()),
+        );
+    }
     let summary = runtime()?.block_on(replay::run(settings, &files, dry_run))?;
-    eprintln!("{summary}");
+    if dry_run {
+        eprintln!("{}", summary.printed_line());
+    } else {
+        eprintln!("{summary}");
+    }
     Ok(if summary.failed == 0 {
         ExitCode::SUCCESS
     } else {

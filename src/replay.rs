@@ -38,6 +38,11 @@ impl Sink for StdoutSink {
         });
         match written.and_then(|_| out.flush()) {
             Ok(()) => Attempt::status(200),
+            // Closed stdout (`| head`): nothing more can be printed, no retry helps.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Attempt::Transport {
+                kind: TransportError::Closed,
+                detail: "stdout is closed".into(),
+            },
             Err(e) => Attempt::Transport {
                 kind: TransportError::Connection,
                 detail: format!("stdout: {e}"),
@@ -114,6 +119,19 @@ pub async fn run(settings: Settings, files: &[PathBuf], dry_run: bool) -> anyhow
         };
         if let Some(reason) = delivery.reason() {
             tracing::error!("{}: not delivered: {reason}", path.display());
+        }
+        let c = &report.counts;
+        if c.records == 0 {
+            tracing::warn!(
+                "{}: no records in it; is it the right file (an Event Hub message body, NDJSON, or a dead-letter blob)?",
+                path.display()
+            );
+        } else if c.unparsed == c.records {
+            tracing::warn!(
+                "{}: none of its {} records is JSON; is it the right file (an Event Hub message body, NDJSON, or a dead-letter blob)?",
+                path.display(),
+                c.records
+            );
         }
         total.add(&Summary::new(&report, &delivery, false, Duration::ZERO));
     }

@@ -505,6 +505,22 @@ fn region_list() -> String {
         .join(", ")
 }
 
+/// Which setting gave the destination, and which others were set and ignored.
+pub fn destination_source(lookup: impl Fn(&str) -> Option<String>) -> String {
+    let set: Vec<&str> = [names::ENDPOINT, names::DOMAIN, names::REGION]
+        .into_iter()
+        .filter(|n| lookup(n).is_some_and(|v| !v.trim().is_empty()))
+        .collect();
+    match set.as_slice() {
+        [] => "no destination set".into(),
+        [one] => format!("from {one}"),
+        [first, rest @ ..] => format!(
+            "from {first}, which wins over {} (also set, ignored)",
+            rest.join(" and ")
+        ),
+    }
+}
+
 /// `CORALOGIX_ENDPOINT` overrides `CORALOGIX_DOMAIN`, which overrides `CORALOGIX_REGION`.
 fn singles_url(get: &impl Fn(&str) -> Option<String>) -> Result<Option<Url>, SettingsError> {
     let base = if let Some(endpoint) = get(names::ENDPOINT) {

@@ -228,8 +228,9 @@ async fn a_refused_entry_is_isolated_and_the_rest_delivered() {
     r.assert_balanced();
     assert_exactly_once(&ingress.entries(), ids.into_iter().skip(1));
     assert!(r.body["Error"].as_str().unwrap().contains("entry refused"));
-    // 4 → 2+2 → 1+1: five requests, the refused entry alone at the end.
-    assert_eq!(ingress.seen().len(), 5);
+    // 4 → 2+2 → 1+1, and the refused entry once more as text: six requests.
+    assert_eq!(ingress.seen().len(), 6);
+    assert_eq!(r.count("as_text"), 1);
 }
 
 #[tokio::test]

@@ -445,9 +445,94 @@ fn replay_dry_run_prints_entries_and_needs_no_key() {
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("records=10") && stderr.contains("delivered=10"),
+        stderr.contains("records=10") && stderr.contains("printed=10"),
         "{stderr}"
     );
+    assert!(
+        !stderr.contains("delivered="),
+        "nothing was delivered: {stderr}"
+    );
+}
+
+#[test]
+fn replay_warns_about_a_file_that_is_probably_not_the_right_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.json");
+    std::fs::write(&empty, "").unwrap();
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "line one\nline two\n").unwrap();
+    let out = run_binary(
+        &[
+            "replay",
+            "--dry-run",
+            empty.to_str().unwrap(),
+            text.to_str().unwrap(),
+        ],
+        &[],
+        b"",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("empty.json: no records"), "{stderr}");
+    assert!(
+        stderr.contains("notes.txt: none of its 2 records is JSON"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn replay_says_where_it_sends_and_which_setting_wins() {
+    // Nothing listens there: the answer does not matter, only what is printed first.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/entra-batch.json");
+    let endpoint = format!("http://{closed}");
+    let out = run_binary(
+        &["replay", example],
+        &[
+            ("CORALOGIX_PRIVATE_KEY", KEY),
+            ("CORALOGIX_REGION", "EU1"),
+            ("CORALOGIX_ENDPOINT", &endpoint),
+            ("DELIVERY_TIMEOUT_SECONDS", "1"),
+        ],
+        b"",
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let first = stderr.lines().next().unwrap();
+    assert!(
+        first.contains("shipping to 127.0.0.1")
+            && first.contains("\"entra-id\"")
+            && first.contains("CORALOGIX_ENDPOINT, which wins over CORALOGIX_REGION"),
+        "{stderr}"
+    );
+    // The unreachable endpoint is reported on the first try, not only at the end.
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.contains("could not reach Coralogix") && l.contains("retrying")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn replay_dry_run_into_a_closed_pipe_ends_at_once() {
+    use std::process::{Command, Stdio};
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/entra-batch.json");
+    let mut child = Command::new(BIN)
+        .args(["replay", "--dry-run", example])
+        .env_clear()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // `| head -0`
+    let started = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("could not reach Coralogix"), "{stderr}");
 }
 
 #[test]
@@ -468,7 +553,7 @@ fn replay_ships_several_files_one_at_a_time_and_sums_the_account() {
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 13);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("events=4 records=13 entries=13 delivered=13"),
+        stderr.contains("events=4 records=13 entries=13 printed=13"),
         "{stderr}"
     );
 }

@@ -251,6 +251,7 @@ pub async fn deliver<S: Sink>(
         received: 0,
         fatal: None,
     };
+    let warned = std::sync::atomic::AtomicBool::new(false);
     let mut running = FuturesUnordered::new();
     let mut input_open = true;
     let mut stop = plan.stop.clone();
@@ -263,7 +264,7 @@ pub async fn deliver<S: Sink>(
             let Some(work) = state.queue.pop_front() else {
                 break;
             };
-            running.push(send_one(sink, work, &plan));
+            running.push(send_one(sink, work, &plan, &warned));
         }
         if running.is_empty() && state.queue.is_empty() && !input_open {
             break;
@@ -469,7 +470,15 @@ fn held_problem(work: &Work) -> Problem {
         .expect("only halves are held")
 }
 
-async fn send_one<S: Sink>(sink: &S, work: Work, plan: &DeliveryPlan) -> Sent {
+/// Sends one request until it is accepted, refused, fatal or out of budget. The first problem
+/// of the invocation worth a retry is logged at once (`warned`), so that an unreachable
+/// endpoint shows in the log on the first try instead of at the end of the budget.
+async fn send_one<S: Sink>(
+    sink: &S,
+    work: Work,
+    plan: &DeliveryPlan,
+    warned: &std::sync::atomic::AtomicBool,
+) -> Sent {
     let mut backoff = plan.policy.backoff();
     let mut posts = 0;
     let mut last: Option<Problem> = None;
@@ -521,6 +530,12 @@ async fn send_one<S: Sink>(sink: &S, work: Work, plan: &DeliveryPlan) -> Sent {
                         },
                     };
                     return failed(work, reason, posts);
+                }
+                if !warned.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    tracing::warn!(
+                        "{problem}; retrying for up to {} s more (DELIVERY_TIMEOUT_SECONDS)",
+                        left.as_secs()
+                    );
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}

@@ -46,6 +46,8 @@ pub enum TransportError {
     Connection,
     /// The server's TLS certificate was not trusted: retrying cannot help.
     Certificate,
+    /// The output is closed for good (`replay --dry-run | head`).
+    Closed,
 }
 
 impl Attempt {
@@ -132,6 +134,8 @@ pub enum FatalKind {
     Redirect,
     /// The TLS certificate was refused.
     Certificate,
+    /// The output is closed.
+    Closed,
 }
 
 impl fmt::Display for Fatal {
@@ -152,6 +156,7 @@ impl fmt::Display for Fatal {
             FatalKind::Certificate => {
                 "the endpoint's TLS certificate is not trusted. Check CORALOGIX_ENDPOINT (or the TLS-inspecting proxy on the way)"
             }
+            FatalKind::Closed => "the output was closed",
         })?;
         if !self.detail.is_empty() {
             let said = if self.status.is_some() {
@@ -181,6 +186,11 @@ impl RetryPolicy {
                 match kind {
                     TransportError::Certificate => Verdict::Fatal(Fatal {
                         kind: FatalKind::Certificate,
+                        status: None,
+                        detail,
+                    }),
+                    TransportError::Closed => Verdict::Fatal(Fatal {
+                        kind: FatalKind::Closed,
                         status: None,
                         detail,
                     }),

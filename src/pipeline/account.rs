@@ -120,6 +120,16 @@ fn records_touched(failed: &mut [Range<u64>], multipart: &[Range<u64>]) -> usize
     total
 }
 
+impl Summary {
+    /// The summary line of a dry run, which prints entries instead of delivering them: the
+    /// records it printed are `printed=`, not `delivered=`.
+    pub fn printed_line(&self) -> String {
+        self.to_string()
+            .replacen(" delivered=", " printed=", 1)
+            .replacen(" requests=", " writes=", 1)
+    }
+}
+
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &self.counts;

@@ -36,8 +36,9 @@ pub enum Fault {
     Slow(Duration),
     /// Close the connection without answering.
     Drop,
-    /// Refuse (400) any request holding an entry whose JSON contains this text, naming the
-    /// entry's position in the request, as an API refusing one entry would.
+    /// Refuse (400) any request holding an entry whose JSON (or text, when `text` is a string)
+    /// contains this text, naming the entry's position in the request, as an API refusing one
+    /// entry would.
     RefuseEntriesWith(String),
 }
 
@@ -274,7 +275,11 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Answer {
     };
     for (i, e) in entries.iter().enumerate() {
         if let Some(Fault::RefuseEntriesWith(marker)) = &fault {
-            if e.to_string().contains(marker.as_str()) {
+            // Refused as JSON and as a string alike.
+            let as_text = e["text"]
+                .as_str()
+                .is_some_and(|t| t.contains(marker.as_str()));
+            if as_text || e.to_string().contains(marker.as_str()) {
                 record(&mut seen, 400);
                 return Ok(answer(400, json!({"error": format!("entry {i}: refused")})));
             }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use entra_coralogix::coralogix::{HttpSink, Stop};
+#[allow(unused_imports)]
 pub use entra_coralogix::host::{DataType, TriggerShape};
 use entra_coralogix::server;
 use entra_coralogix::settings::{Mode, Settings};
