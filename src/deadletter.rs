@@ -12,9 +12,9 @@
 //!  "entryCount": 1234, "entries": [ …the Coralogix entries, exactly as they would be sent… ]}
 //! ```
 //!
-//! The host's output binding rule (functions-host-protocol.md 2.4): a string value that is
-//! valid base64 is decoded to bytes. The handler therefore always sends the blob base64-encoded,
-//! so the bytes written are exactly the gzip stream.
+//! The host's output binding rule (`docs/functions-host.md#output-bindings`): a string value
+//! that is valid base64 is decoded to bytes. The handler therefore always sends the blob
+//! base64-encoded, so the bytes written are exactly the gzip stream.
 
 use std::io::{Read, Write};
 

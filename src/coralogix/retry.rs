@@ -1,7 +1,8 @@
 //! What to do after each attempt to send a request: the retry policy as types.
 //!
-//! Coralogix documents no status codes for `/logs/v1/singles` (see `docs/coralogix-api.md`),
-//! so the policy follows HTTP semantics and what Coralogix's own clients do:
+//! Coralogix documents no status codes for `/logs/v1/singles` (see
+//! `docs/coralogix-api.md#status-codes`), so the policy follows HTTP semantics and what
+//! Coralogix's own clients do:
 //!
 //! | answer                                   | verdict                                         |
 //! |------------------------------------------|-------------------------------------------------|

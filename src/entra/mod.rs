@@ -20,7 +20,7 @@ use std::borrow::Cow;
 use fields::Scalar;
 pub use time::Timestamp;
 
-/// Every category an Entra diagnostic setting can send (entra-logs.md section 1).
+/// Every category an Entra diagnostic setting can send (`docs/entra-logs.md#categories`).
 pub const CATEGORIES: &[&str] = &[
     "AuditLogs",
     "SignInLogs",

@@ -1,7 +1,7 @@
 //! The invocation's `Metadata`: the partition, each event's sequence number, offset and
 //! enqueued time, and the retry context. Values arrive as JSON, as strings holding JSON, or as
-//! plain strings (see `docs/functions-host.md`); each is read leniently, and a value that cannot
-//! be read is left out rather than failing the invocation.
+//! plain strings (see `docs/functions-host.md#metadata-keys`); each is read leniently, and a
+//! value that cannot be read is left out rather than failing the invocation.
 
 use std::borrow::Cow;
 use std::collections::HashMap;

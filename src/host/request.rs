@@ -2,7 +2,8 @@
 //!
 //! The host POSTs `{"Data": {"events": …}, "Metadata": {…}}`. Almost every value that is not a
 //! JSON object arrives as a JSON string holding JSON, and the trigger value's shape depends on
-//! `cardinality` and `dataType` in `function.json` (see `docs/functions-host.md`):
+//! `cardinality` and `dataType` in `function.json`
+//! (see `docs/functions-host.md#trigger-value-by-cardinality-and-datatype`):
 //!
 //! | function.json            | `Data.events` on the wire                      |
 //! |--------------------------|------------------------------------------------|

@@ -1,9 +1,9 @@
 //! Building the handler's answer to the Functions host.
 //!
 //! The host needs `2xx`, `Content-Type: application/json` and a non-empty JSON object
-//! (functions-host-protocol.md 2.1–2.2): an empty 200 leaves the invocation hanging until
-//! `functionTimeout`. Any non-2xx fails the invocation, and the host's retry policy then
-//! delivers the same batch again.
+//! (`docs/functions-host.md#response-shape`, `docs/functions-host.md#status-rules`): an empty
+//! 200 leaves the invocation hanging until `functionTimeout`. Any non-2xx fails the
+//! invocation, and the host's retry policy then delivers the same batch again.
 
 use axum::Json;
 use axum::http::StatusCode;

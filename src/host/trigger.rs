@@ -1,5 +1,6 @@
 //! The trigger as `EventHubTrigger/function.json` declares it: its cardinality and data type
-//! decide the shape of the value the host sends (see `docs/functions-host.md`).
+//! decide the shape of the value the host sends (see
+//! `docs/functions-host.md#trigger-value-by-cardinality-and-datatype`).
 
 use std::fmt;
 use std::path::{Path, PathBuf};

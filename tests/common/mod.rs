@@ -1,5 +1,7 @@
 //! Shared test harness: the real handler on a loopback port, requests shaped exactly as the
-//! Functions host sends them (functions-host-protocol.md 1.3–1.5), and the fake ingress.
+//! Functions host sends them (`docs/functions-host.md#value-encoding`,
+//! `docs/functions-host.md#trigger-value-by-cardinality-and-datatype`,
+//! `docs/functions-host.md#metadata-keys`), and the fake ingress.
 #![allow(dead_code)]
 
 pub mod ingress;

@@ -6,7 +6,8 @@
 //! 200 KB (`{"records": [...]}`), and encodes 100 such events as the Azure Functions host
 //! sends them to a custom handler: `cardinality: many`, `dataType: binary`, so `Data.events`
 //! is a JSON string holding a JSON array of base64 strings, with the batch metadata
-//! (functions-host-protocol.md sections 1.4 and 1.5).
+//! (`docs/functions-host.md#trigger-value-by-cardinality-and-datatype`,
+//! `docs/functions-host.md#batch-metadata`).
 //!
 //! Everything is a pure function of the seed: the same seed gives byte-identical output on
 //! every machine and every run.

@@ -1,6 +1,7 @@
-//! One record per category, shaped like Entra's diagnostic-settings export (entra-logs.md
-//! sections 4 and 5): the Azure Monitor common fields at the top, the Graph resource in
-//! `properties`, keys in the order Entra writes them.
+//! One record per category, shaped like Entra's diagnostic-settings export
+//! (`docs/entra-logs.md#common-fields`, `docs/entra-logs.md#properties-by-family`): the Azure
+//! Monitor common fields at the top, the Graph resource in `properties`, keys in the order
+//! Entra writes them.
 
 use crate::json::{Obj, object};
 use crate::rng::Rng;
@@ -29,7 +30,7 @@ impl Category {
     ];
 
     /// Records of each category per 1000, in `ALL` order: mostly user sign-ins, as in a
-    /// production tenant where non-interactive sign-ins dominate (entra-logs.md section 7).
+    /// production tenant where non-interactive sign-ins dominate (`docs/entra-logs.md#volume`).
     pub const MIX_PER_MILLE: [u64; 6] = [460, 150, 130, 100, 130, 30];
 
     pub fn name(self) -> &'static str {

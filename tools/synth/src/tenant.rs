@@ -315,7 +315,8 @@ const POLICIES: &[(&str, &[&str], &[&str], bool)] = &[
         &[],
         false,
     ),
-    // Some tenants' names arrive double-escaped in the logs (entra-logs.md section 5).
+    // Some tenants' names arrive double-escaped in the logs
+    // (`docs/entra-logs.md#properties-by-family`).
     (
         "CA11 Azure mgmt MFA \\u0026 device",
         &["Mfa", "RequireCompliantDevice"],
