@@ -176,8 +176,9 @@ struct Outcome {
     started: Instant,
 }
 
-/// 200 when every entry was accepted (or parked in a dead-letter blob), 502 or 503 otherwise;
-/// the summary line goes to stdout and into `Logs` either way.
+/// 200 when every entry was accepted (or parked in a dead-letter blob), 502 or 503 otherwise.
+/// The summary line goes to stdout either way, and into `Logs` too (which the host records
+/// only for a successful answer; it ignores the body of a failed one).
 async fn answer(
     settings: &Arc<Settings>,
     source: Arc<HostEvents>,

@@ -122,8 +122,8 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_RETRY_MIN_DELAY: Duration = Duration::from_millis(500);
 pub const DEFAULT_RETRY_MAX_DELAY: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 4;
-/// Keeps every real Entra record whole (large sign-ins with many Conditional Access policies
-/// reach ~50 KB) and is far below the 2 MB request cap.
+/// Keeps every real Entra record in one entry (records are 1 to 9 KB; sign-ins with many
+/// Conditional Access policies are the largest) and is far below the 2 MB request cap.
 pub const DEFAULT_MAX_ENTRY_BYTES: usize = 256 * 1024;
 /// A batch of 100 Event Hub events of 1 MB each, base64-encoded, is about 137 MB; leave room.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
