@@ -12,6 +12,7 @@ pub mod deadletter;
 pub mod entra;
 pub mod host;
 pub mod json;
+pub mod limits;
 pub mod memory;
 pub mod pipeline;
 pub mod records;

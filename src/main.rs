@@ -70,14 +70,9 @@ fn limit_malloc_arenas() {
     }
 }
 
-fn init_logging(to_stderr: bool) {
-    let filter = std::env::var(settings::names::LOG_LEVEL)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .map(EnvFilter::new)
-        .unwrap_or_else(|| {
-            EnvFilter::from_default_env().add_directive("info".parse().expect("valid"))
-        });
+/// Logging with the filter `LOG_LEVEL` gave (checked when the settings were read).
+fn init_logging(log_filter: &str, to_stderr: bool) {
+    let filter = EnvFilter::try_new(log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)
@@ -99,7 +94,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 fn serve() -> anyhow::Result<ExitCode> {
     let settings = Settings::from_env(Mode::Serve)?;
-    init_logging(false);
+    init_logging(&settings.log_filter, false);
     let port = settings.port.expect("serve mode requires the port");
     let sink = HttpSink::new(&settings)?;
     let grace = settings.shutdown_grace;
@@ -159,7 +154,7 @@ fn serve() -> anyhow::Result<ExitCode> {
 
 fn replay(files: Vec<PathBuf>, dry_run: bool) -> anyhow::Result<ExitCode> {
     let settings = Settings::from_env(if dry_run { Mode::DryRun } else { Mode::Ship })?;
-    init_logging(true);
+    init_logging(&settings.log_filter, true);
     if !dry_run {
         eprintln!(
             "entra-coralogix: shipping to {} as application {:?} (destination {})",

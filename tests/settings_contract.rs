@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use entra_coralogix::settings::{REGIONS, names};
+use entra_coralogix::settings::{REGIONS, TABLE, names};
 use serde_json::Value;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -181,12 +181,12 @@ fn template_sets_only_settings_the_binary_or_the_platform_reads() {
     let unknown: Vec<&String> = settings
         .values
         .keys()
-        .filter(|n| !names::ALL.contains(&n.as_str()) && !is_platform_setting(n))
+        .filter(|n| !TABLE.iter().any(|s| s.name == n.as_str()) && !is_platform_setting(n))
         .collect();
     assert!(
         unknown.is_empty(),
         "arm/azuredeploy.json sets app settings nobody reads: {unknown:?}. Either the binary \
-         reads them (add to settings::names::ALL) or the host does (add to PLATFORM_SETTINGS \
+         reads them (add to settings::TABLE) or the host does (add to PLATFORM_SETTINGS \
          in this test, with a comment saying who reads it)."
     );
 }
@@ -196,10 +196,11 @@ fn template_exposes_every_handler_setting() {
     // A setting the template cannot set would be wiped by every redeploy (the appsettings
     // resource replaces the whole set), so each one the binary reads has a parameter.
     let settings = app_settings(&json("arm/azuredeploy.json"));
-    let missing: Vec<&&str> = names::ALL
+    let missing: Vec<&str> = TABLE
         .iter()
-        .filter(|n| **n != names::PORT && **n != names::LEGACY_PORT)
-        .filter(|n| !settings.values.contains_key(**n))
+        .filter(|s| !s.by_host)
+        .map(|s| s.name)
+        .filter(|n| !settings.values.contains_key(*n))
         .collect();
     assert!(
         missing.is_empty(),
@@ -338,39 +339,30 @@ fn region_choices_match_the_binary() {
 }
 
 #[test]
-fn readme_documents_every_setting() {
-    let path = format!("{ROOT}/README.md");
-    let readme = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "README.md does not exist yet. It must document every setting the binary reads \
-             ({}); this test passes once it does.",
-            documented_settings().join(", ")
-        )
-    });
-    let missing: Vec<&str> = documented_settings()
-        .into_iter()
-        .filter(|name| !mentions_word(&readme, name))
+fn readme_configuration_table_is_the_settings_table() {
+    // One row per setting, in the table's order, with the table's default.
+    let readme = read("README.md");
+    let section = readme
+        .split("\n## Configuration")
+        .nth(1)
+        .expect("README.md has a Configuration section");
+    let section = section.split("\n## ").next().unwrap();
+    let rows: Vec<(String, String)> = section
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| {
+            // Cells split on `|`; only the meaning (the third) may hold one in code.
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (cells[1].trim_matches('`').to_owned(), cells[2].to_owned())
+        })
         .collect();
-    assert!(
-        missing.is_empty(),
-        "README.md does not document these settings the binary reads: {missing:?}"
-    );
-}
-
-/// Everything in `names::ALL` except the ports, which the host sets and users never do.
-fn documented_settings() -> Vec<&'static str> {
-    names::ALL
+    let table: Vec<(String, String)> = TABLE
         .iter()
-        .copied()
-        .filter(|n| *n != names::PORT && *n != names::LEGACY_PORT)
-        .collect()
-}
-
-/// `word` appears with no identifier character on either side.
-fn mentions_word(text: &str, word: &str) -> bool {
-    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    text.match_indices(word).any(|(at, _)| {
-        !text[..at].chars().next_back().is_some_and(ident)
-            && !text[at + word.len()..].chars().next().is_some_and(ident)
-    })
+        .filter(|s| !s.by_host)
+        .map(|s| (s.name.to_owned(), s.default.readme_text()))
+        .collect();
+    assert_eq!(
+        rows, table,
+        "README.md's Configuration table must list settings::TABLE, in its order, with its defaults"
+    );
 }

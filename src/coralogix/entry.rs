@@ -4,8 +4,8 @@
 //! so a record is never parsed into a DOM or re-serialized. A record too large for the entry
 //! cap is sent in [`Parts`], never cut.
 
-use crate::coralogix::limits::MAX_NAME_CHARS;
 use crate::entra::Timestamp;
+use crate::limits::MAX_NAME_CHARS;
 
 /// What goes into `text`.
 #[derive(Debug, Clone, Copy)]

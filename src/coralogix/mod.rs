@@ -4,7 +4,6 @@ pub mod batch;
 pub mod client;
 pub mod delivery;
 pub mod entry;
-pub mod limits;
 pub mod redact;
 pub mod retry;
 

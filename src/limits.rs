@@ -1,4 +1,5 @@
-//! Limits of the Coralogix REST API, with where each comes from.
+//! Limits of the Coralogix REST API (see `docs/coralogix-api.md`), below both the settings
+//! that are checked against them and the code that writes requests.
 
 /// Largest request body for `/logs/v1/singles`: "2 MB" per Coralogix's "Limitations" page and
 /// the /singles page. Read as 2,000,000 bytes (the stricter reading of "MB"), measured on the
