@@ -7,13 +7,15 @@
 //! invocation. [`pipeline`] is the part shared by the server and [`replay`]; [`settings`] is
 //! read once at start.
 
+#![deny(missing_docs)]
+
 pub mod coralogix;
-pub mod deadletter;
+mod deadletter;
 pub mod entra;
 pub mod host;
-pub mod json;
-pub mod limits;
-pub mod memory;
+mod json;
+mod limits;
+mod memory;
 pub mod pipeline;
 pub mod records;
 pub mod replay;

@@ -54,12 +54,8 @@ impl MemoryBudget {
         }
     }
 
-    /// The budget's size in bytes.
-    pub fn total(&self) -> u64 {
-        self.inner.total
-    }
-
     /// Bytes reserved now.
+    #[cfg(test)]
     pub fn used(&self) -> u64 {
         self.lock().used
     }

@@ -56,6 +56,7 @@ impl Request {
         self.gzipped.clone().unwrap_or_else(|| gzip(&self.body))
     }
 
+    /// The request body (`[entry,entry,…]`), uncompressed.
     pub fn body(&self) -> &Bytes {
         &self.body
     }
@@ -65,6 +66,7 @@ impl Request {
         self.starts.len()
     }
 
+    /// Whether the request holds no entry.
     pub fn is_empty(&self) -> bool {
         self.starts.is_empty()
     }

@@ -53,6 +53,7 @@ impl std::fmt::Debug for HttpSink {
 static CRYPTO: Once = Once::new();
 
 impl HttpSink {
+    /// A sink for the endpoint and key in `settings`, with one connection pool.
     pub fn new(settings: &Settings) -> Result<Self, ClientError> {
         let url = settings
             .singles_url

@@ -40,8 +40,11 @@ pub trait Sink: Sync {
 pub struct DeliveryPlan {
     /// When the invocation's delivery budget runs out.
     pub deadline: Instant,
+    /// The most one HTTP request may take.
     pub request_timeout: Duration,
+    /// Requests in flight at once.
     pub concurrency: usize,
+    /// The backoff between attempts.
     pub policy: RetryPolicy,
     /// Becomes true when the handler is stopping: delivery ends at once.
     pub stop: Stop,
@@ -66,6 +69,7 @@ impl Stop {
         Stop(rx)
     }
 
+    /// Whether the signal is raised.
     pub fn is_raised(&self) -> bool {
         *self.0.borrow()
     }
@@ -95,16 +99,20 @@ pub enum Reason {
     TooManySplits(Problem),
     /// The delivery budget ran out; the last problem seen, if any attempt was made.
     BudgetExhausted {
+        /// HTTP requests made for these entries.
         attempts: usize,
+        /// The last problem seen.
         last: Option<Problem>,
     },
-    /// Coralogix asked to wait longer than the budget left.
+    /// Coralogix asked to wait longer than the budget left (`after`), after `problem`.
+    #[allow(missing_docs)]
     WaitBeyondBudget { after: Duration, problem: Problem },
     /// The handler is stopping.
     Stopping,
 }
 
 impl Reason {
+    /// Whether a setting is wrong (no retry or redelivery can help until it is fixed).
     pub fn is_fatal(&self) -> bool {
         matches!(self, Reason::Fatal(_) | Reason::NotSent(_))
     }
@@ -149,7 +157,9 @@ impl fmt::Display for Reason {
 /// Entries that were not accepted, by number, and why.
 #[derive(Debug, Clone)]
 pub struct Failed {
+    /// The entries' numbers, in build order.
     pub entries: Range<u64>,
+    /// Why they were not accepted.
     pub reason: Reason,
 }
 
@@ -168,10 +178,12 @@ pub struct Delivery {
     pub splits: usize,
     /// Entries refused as JSON and sent again with their text as a string.
     pub as_text: usize,
+    /// What was not accepted, and why.
     pub failed: Vec<Failed>,
 }
 
 impl Delivery {
+    /// The number of entries not accepted.
     pub fn failed_entries(&self) -> u64 {
         self.failed
             .iter()

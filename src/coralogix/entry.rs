@@ -37,15 +37,21 @@ impl<'a> Text<'a> {
 /// One Coralogix log entry.
 #[derive(Debug, Clone, Copy)]
 pub struct Entry<'a> {
+    /// `applicationName`.
     pub application: &'a str,
+    /// `subsystemName`.
     pub subsystem: &'a str,
     /// The tenant id.
     pub computer_name: Option<&'a str>,
+    /// The record's category, in its canonical spelling.
     pub category: Option<&'a str>,
+    /// Coralogix severity, 1 (debug) to 6 (critical).
     pub severity: u8,
+    /// The entry's time (`timestamp`, and `hiResTimestamp` below a millisecond).
     pub timestamp: Timestamp,
     /// The entry's stable id (see the README, "Duplicates").
     pub thread_id: &'a str,
+    /// What goes into `text`.
     pub text: Text<'a>,
 }
 
@@ -164,6 +170,7 @@ impl<'a> Parts<'a> {
         self.chunks.len()
     }
 
+    /// Whether there is no part (never, for a text of any length).
     pub fn is_empty(&self) -> bool {
         self.chunks.is_empty()
     }

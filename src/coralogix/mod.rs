@@ -1,11 +1,11 @@
 //! Coralogix: entries, size-bounded requests, and delivery with a retry policy.
 
-pub mod batch;
-pub mod client;
-pub mod delivery;
-pub mod entry;
-pub mod redact;
-pub mod retry;
+mod batch;
+mod client;
+mod delivery;
+mod entry;
+pub(crate) mod redact;
+mod retry;
 
 pub use batch::{Batcher, Request};
 pub use client::HttpSink;

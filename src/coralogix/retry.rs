@@ -27,14 +27,18 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 pub enum Attempt {
     /// The server answered.
     Answered {
+        /// The HTTP status.
         status: u16,
+        /// The `Retry-After` header, read as a delay.
         retry_after: Option<Duration>,
         /// The start of the response body, for error messages (key already removed).
         detail: String,
     },
     /// No answer.
     Transport {
+        /// What went wrong.
         kind: TransportError,
+        /// The error and its causes, on one line (key already removed).
         detail: String,
     },
 }
@@ -42,6 +46,7 @@ pub enum Attempt {
 /// Why there was no answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransportError {
+    /// No answer within the request timeout.
     Timeout,
     /// Refused or reset connection, DNS failure, and the like.
     Connection,
@@ -52,6 +57,7 @@ pub enum TransportError {
 }
 
 impl Attempt {
+    /// An answer with this status and no body (for tests and the dry run).
     pub fn status(status: u16) -> Self {
         Attempt::Answered {
             status,
@@ -81,13 +87,19 @@ pub enum Verdict {
 pub enum Problem {
     /// An HTTP answer, with the start of its body.
     Status {
+        /// The HTTP status.
         status: u16,
+        /// The start of the answer's body (key removed).
         detail: String,
     },
+    /// No answer within the request timeout.
     Timeout {
+        /// The error, on one line.
         detail: String,
     },
+    /// No connection: refused, reset, or a name that does not resolve.
     Unreachable {
+        /// The error and its causes, on one line.
         detail: String,
     },
 }
@@ -118,9 +130,11 @@ impl fmt::Display for Problem {
 /// A failure that no retry can fix: a setting is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fatal {
+    /// Which setting it points at.
     pub kind: FatalKind,
     /// The HTTP status, when there was an answer.
     pub status: Option<u16>,
+    /// The start of the answer's body, or the error (key removed).
     pub detail: String,
 }
 
@@ -175,11 +189,14 @@ impl fmt::Display for Fatal {
 /// delivery budget bounds the number of attempts.
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
+    /// The first delay, and the shortest: never 0.
     pub min_delay: Duration,
+    /// The longest delay.
     pub max_delay: Duration,
 }
 
 impl RetryPolicy {
+    /// What to do after `attempt` (see the module's table).
     pub fn classify(&self, attempt: &Attempt) -> Verdict {
         match attempt {
             Attempt::Transport { kind, detail } => {

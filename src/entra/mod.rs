@@ -55,6 +55,7 @@ pub const UNCATEGORIZED: &str = "Uncategorized";
 pub const UNPARSED: &str = "Unparsed";
 
 /// Coralogix severities (REST API docs: 1 Debug, 2 Verbose, 3 Info, 4 Warn, 5 Error, 6 Critical).
+#[allow(missing_docs)]
 pub mod severity {
     pub const DEBUG: u8 = 1;
     pub const VERBOSE: u8 = 2;
@@ -67,8 +68,11 @@ pub mod severity {
 /// Whether the record reports a success, a failure, or neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
+    /// It reports a success.
     Success,
+    /// It reports a failure.
     Failure,
+    /// It says neither.
     Unknown,
 }
 
@@ -115,9 +119,13 @@ pub struct Meaning<'a> {
     /// With `time: None`, the record's own time could not be read and the caller's fallback
     /// applies; with a `time`, a preferred time field could not be read but a later one could.
     pub unreadable_time: Option<Cow<'a, str>>,
+    /// Coralogix severity, from `Level` and the outcome.
     pub severity: u8,
+    /// The tenant id, lower case.
     pub tenant: Option<Cow<'a, str>>,
+    /// The record's own id (`properties.id` or `properties.requestId`).
     pub id: Option<Cow<'a, str>>,
+    /// Success or failure, where the record says.
     pub outcome: Outcome,
 }
 

@@ -76,10 +76,12 @@ impl Timestamp {
         })
     }
 
+    /// Milliseconds since the epoch (Coralogix's `timestamp`).
     pub fn millis(self) -> i64 {
         self.0.div_euclid(1_000_000)
     }
 
+    /// Nanoseconds since the epoch (`hiResTimestamp`).
     pub fn nanos(self) -> i64 {
         self.0
     }
@@ -89,6 +91,7 @@ impl Timestamp {
         self.0.rem_euclid(1_000_000) != 0
     }
 
+    /// The current time.
     pub fn now() -> Self {
         Self::from_datetime_clamped(Utc::now())
     }

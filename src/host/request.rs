@@ -42,8 +42,11 @@ pub const TRIGGER_NAME: &str = "events";
 #[derive(Debug, Default)]
 pub struct Invocation {
     request: Vec<u8>,
+    /// The events, in the order of the batch.
     pub events: Vec<Event>,
+    /// The partition the batch came from.
     pub partition: Partition,
+    /// Where the host's retry policy is, when there is one.
     pub retry: Option<RetryContext>,
 }
 
@@ -51,6 +54,7 @@ pub struct Invocation {
 #[derive(Debug, Clone, Default)]
 pub struct Event {
     body: Body,
+    /// Its position in the Event Hub.
     pub meta: EventMeta,
 }
 
@@ -115,13 +119,17 @@ impl Invocation {
     }
 }
 
+/// Where an event sits in its partition.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EventMeta {
+    /// The event's sequence number in its partition.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sequence_number: Option<i64>,
+    /// The event's offset, as the host gives it.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub offset: Option<String>,
+    /// When the Event Hub received the event.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub enqueued_time: Option<DateTime<Utc>>,
 }
@@ -130,12 +138,16 @@ pub struct EventMeta {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Partition {
+    /// The namespace's fully qualified name.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub namespace: Option<String>,
+    /// The hub.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub event_hub: Option<String>,
+    /// The consumer group.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub consumer_group: Option<String>,
+    /// The partition.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub partition_id: Option<String>,
 }
@@ -143,21 +155,27 @@ pub struct Partition {
 /// `Metadata.RetryContext`, present when function.json has a retry policy.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RetryContext {
+    /// Retries before this attempt (0 on the first).
     pub retry_count: i64,
+    /// The policy's `maxRetryCount` (-1: forever).
     pub max_retry_count: i64,
 }
 
 /// Why a request body is not a host invocation we can read.
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
+    /// The body does not parse.
     #[error("the request body is not JSON: {0}")]
     NotJson(String),
     #[error(
         "the request body has no \"Data\" object (expected the Functions host's {{\"Data\":…,\"Metadata\":…}})"
     )]
+    /// No `Data`.
     NoData,
+    /// No trigger value among the bindings named.
     #[error("\"Data\" has no \"{TRIGGER_NAME}\" value (bindings present: {0})")]
     NoTrigger(String),
+    /// The trigger value has a shape no trigger sends.
     #[error("\"Data.{TRIGGER_NAME}\" cannot be decoded: {0}")]
     BadTrigger(String),
 }

@@ -13,6 +13,7 @@ pub const FUNCTION_DIR: &str = "EventHubTrigger";
 pub struct TriggerShape {
     /// `cardinality: many` (a batch); `one` otherwise (the host's default).
     pub many: bool,
+    /// `dataType`.
     pub data_type: DataType,
 }
 

@@ -15,22 +15,30 @@ use crate::coralogix::Delivery;
 /// parked, and what the host's redelivery sends again).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
+    /// What happened to the records before delivery.
     pub counts: Counts,
+    /// Records Coralogix accepted (all parts of a record in parts).
     pub delivered: usize,
+    /// Records not delivered and parked in a dead-letter blob.
     pub dead_lettered: usize,
     /// Not delivered and not parked: the invocation fails and the host delivers the batch again.
     pub failed: usize,
+    /// HTTP requests made, retries and split halves included.
     pub requests: usize,
+    /// Bytes of accepted requests (uncompressed JSON).
     pub bytes: usize,
+    /// Attempts that were retries.
     pub retries: usize,
     /// Entries Coralogix refused as JSON and took with their text as a string.
     pub as_text: usize,
     /// Whether every built entry was either accepted or not (a check of the bookkeeping).
     entries_accounted: bool,
+    /// How long the invocation took.
     pub elapsed: Duration,
 }
 
 impl Summary {
+    /// The account of a build and its delivery; `parked`: what was not delivered went to a dead-letter blob.
     pub fn new(report: &BuildReport, delivery: &Delivery, parked: bool, elapsed: Duration) -> Self {
         let counts = report.counts;
         let mut failed: Vec<Range<u64>> =

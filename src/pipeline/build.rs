@@ -17,6 +17,7 @@ pub const RESTAMP_AFTER: std::time::Duration = std::time::Duration::from_secs(23
 /// What happened to the records of an invocation before delivery.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
+    /// Events read.
     pub events: usize,
     /// Records the events held (a malformed record counts once, as one `Unparsed` entry).
     pub records: usize,
@@ -60,6 +61,7 @@ impl std::ops::AddAssign for Counts {
 /// What building an invocation's entries found, besides the entries.
 #[derive(Debug, Clone, Default)]
 pub struct BuildReport {
+    /// What happened to the records.
     pub counts: Counts,
     /// The entry numbers of each record sent in parts.
     pub multipart: Vec<Range<u64>>,
@@ -82,6 +84,7 @@ pub struct Batches<F: FnMut(Request)> {
 }
 
 impl<F: FnMut(Request)> Batches<F> {
+    /// Batches of at most `MAX_REQUEST_BYTES`, each handed to `send` when full.
     pub fn new(settings: &Settings, send: F) -> Self {
         Batches {
             batcher: Batcher::new(settings.max_request_bytes),
@@ -130,6 +133,7 @@ pub struct Builder<'s, S: EntrySink> {
 }
 
 impl<'s, S: EntrySink> Builder<'s, S> {
+    /// A builder writing to `sink`; `now` is the time of processing (fallback and restamp time).
     pub fn new(settings: &'s Settings, now: Timestamp, sink: S) -> Self {
         let restamp_before = settings
             .restamp_old_records

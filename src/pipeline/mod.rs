@@ -34,8 +34,11 @@ pub enum Input<'a> {
     /// identifies the event (e.g. `eh:<partition>:<sequence number>`) in the ids of records
     /// that have none of their own.
     Event {
+        /// The body's bytes.
         body: &'a [u8],
+        /// When the Event Hub received it.
         enqueued: Option<Timestamp>,
+        /// What identifies the event in ids.
         key: &'a str,
     },
     /// A file of entries built earlier (a dead-letter blob) begins: counted as one event.
@@ -47,6 +50,7 @@ pub enum Input<'a> {
 /// Inputs to build entries from, in order; read once to deliver and once more to write a
 /// dead-letter blob of what was not delivered.
 pub trait EventSource: Send + Sync + 'static {
+    /// Calls `f` with each input, in order.
     fn each(&self, f: &mut dyn FnMut(Input<'_>));
 }
 
@@ -157,6 +161,7 @@ pub fn build_all<E: EventSource>(
 /// their own are identified by partition and sequence number (`eh:<partition>:<sequence>:
 /// <index>`), which the host repeats when it delivers the same batch again.
 pub struct HostEvents {
+    /// The decoded request.
     pub invocation: Invocation,
     /// The host's invocation id, for the ids of records of events without a sequence number.
     pub invocation_id: String,

@@ -42,6 +42,7 @@ pub enum Record<'a> {
 /// The records of one event body, and what had to be done to find them.
 #[derive(Debug, Default)]
 pub struct Split<'a> {
+    /// The records, in order.
     pub records: Vec<Record<'a>>,
     /// Records that were not valid JSON and were repaired.
     pub repaired: usize,

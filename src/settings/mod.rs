@@ -23,7 +23,9 @@ pub use table::{Default, Kind, SettingsError, Spec};
 
 use table::{Default as D, Kind as K, Reader, err};
 
-/// The names of the settings, for code that refers to one.
+/// The names of the settings, for code that refers to one (each is its own documentation:
+/// see [`TABLE`](super::TABLE) and the README's Configuration table).
+#[allow(missing_docs)]
 pub mod names {
     pub const PRIVATE_KEY: &str = "CORALOGIX_PRIVATE_KEY";
     pub const REGION: &str = "CORALOGIX_REGION";
@@ -210,7 +212,9 @@ pub fn spec_of(name: &str) -> &'static Spec {
 /// Request compression (`COMPRESSION`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
+    /// Request bodies as they are.
     None,
+    /// Request bodies compressed with gzip (`Content-Encoding: gzip`).
     Gzip,
 }
 
@@ -221,18 +225,31 @@ pub struct Settings {
     pub api_key: Option<ApiKey>,
     /// Full URL of `/logs/v1/singles`; `None` only for `replay --dry-run`.
     pub singles_url: Option<Url>,
+    /// `CORALOGIX_APPLICATION`.
     pub application: String,
+    /// How the subsystem of each entry is chosen.
     pub subsystem: SubsystemRule,
+    /// What the operator drops on purpose.
     pub drop: DropRules,
+    /// `DELIVERY_TIMEOUT_SECONDS`: the time one invocation may spend delivering.
     pub delivery_timeout: Duration,
+    /// `REQUEST_TIMEOUT_SECONDS`: the time one HTTP request may take.
     pub request_timeout: Duration,
+    /// `RETRY_MIN_DELAY_MS`: the backoff's first delay.
     pub retry_min_delay: Duration,
+    /// `RETRY_MAX_DELAY_MS`: the backoff's longest delay.
     pub retry_max_delay: Duration,
+    /// `MAX_REQUEST_BYTES`: the largest request body.
     pub max_request_bytes: usize,
+    /// `MAX_CONCURRENT_REQUESTS`: requests in flight per invocation.
     pub max_concurrent_requests: usize,
+    /// `MAX_ENTRY_BYTES`: the largest entry; larger records go in parts.
     pub max_entry_bytes: usize,
+    /// `COMPRESSION`.
     pub compression: Compression,
+    /// `DEAD_LETTER_ENABLED`: park what was not delivered in a blob.
     pub dead_letter: bool,
+    /// `MAX_BODY_BYTES`: the largest request accepted from the host.
     pub max_body_bytes: usize,
     /// The instance-wide memory budget for invocations (`MEMORY_BUDGET_MB`).
     pub memory_budget_bytes: u64,
@@ -254,8 +271,11 @@ pub struct Settings {
 /// What the settings are loaded for: serving and shipping need a key and an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
+    /// Serving the Functions host: a key, a destination and a port are needed.
     Serve,
+    /// `replay`: a key and a destination are needed.
     Ship,
+    /// `replay --dry-run`: nothing is needed, nothing is sent.
     DryRun,
 }
 

@@ -11,7 +11,9 @@ use std::time::Duration;
 pub struct Spec {
     /// The environment variable (app setting).
     pub name: &'static str,
+    /// What it is when not set.
     pub default: Default,
+    /// How it is read and checked.
     pub kind: Kind,
     /// Set by the Functions host, not by the user (not in the README's table).
     pub by_host: bool,
@@ -49,11 +51,14 @@ pub enum Kind {
     Text,
     /// `true`/`false` (also `1`/`0`, `yes`/`no`), any case.
     Bool,
-    /// A number of seconds, fractions allowed.
+    /// A number of seconds, fractions allowed, from `min` to `max`.
+    #[allow(missing_docs)]
     Seconds { min: f64, max: f64 },
-    /// A whole number of milliseconds.
+    /// A whole number of milliseconds, from `min` to `max`.
+    #[allow(missing_docs)]
     Millis { min: u64, max: u64 },
-    /// A whole number of some unit (`_` separators allowed).
+    /// A whole number of `unit` (`_` separators allowed), from `min` to `max`.
+    #[allow(missing_docs)]
     Count {
         min: u64,
         max: u64,
@@ -68,7 +73,9 @@ pub enum Kind {
 #[derive(Debug, thiserror::Error)]
 #[error("{setting}: {message}")]
 pub struct SettingsError {
+    /// The setting (or file) at fault.
     pub setting: &'static str,
+    /// What is wrong, and what would be right.
     pub message: String,
 }
 
