@@ -149,12 +149,12 @@ async fn handle(
     )
     .await
     .map_err(|e| internal(&e.to_string()))?;
-    let outcome = Outcome {
+    let finished = Finished {
         report,
         delivery,
         started,
     };
-    Ok(answer(&settings, source, now, outcome, reservation).await)
+    Ok(answer(&settings, source, now, finished, reservation).await)
 }
 
 /// Memory one invocation needs besides its request: the event being read and its records,
@@ -169,8 +169,8 @@ fn working_memory(settings: &Settings, invocation: &Invocation) -> u64 {
     requests + 3 * invocation.largest_event() as u64 + (4 << 20)
 }
 
-/// Everything the answer depends on.
-struct Outcome {
+/// What an invocation found and delivered: everything the answer depends on.
+struct Finished {
     report: BuildReport,
     delivery: Delivery,
     started: Instant,
@@ -183,7 +183,7 @@ async fn answer(
     settings: &Arc<Settings>,
     source: Arc<HostEvents>,
     now: Timestamp,
-    o: Outcome,
+    o: Finished,
     mut reservation: Reservation,
 ) -> Response {
     let not_delivered = o.delivery.failed_entries();

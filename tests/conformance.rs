@@ -38,7 +38,13 @@ fn str_field<'a>(record: &'a Value, keys: &[&str]) -> Option<&'a str> {
 #[tokio::test]
 async fn public_samples_map_correctly() {
     let Some(dir) = samples_dir() else {
-        eprintln!("skipped: ../shared/samples/entra is not present");
+        // Written to the terminal itself, not through the test's captured output, so that the
+        // skip shows in `cargo test`'s output.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "public_samples_map_correctly: SKIPPED, ../shared/samples/entra is not present"
+        );
         return;
     };
     let ingress = Ingress::start(KEY).await;

@@ -153,7 +153,7 @@ async fn on_sigterm_an_invocation_in_flight_stops_within_the_grace_and_fails() {
         &[envelope(&[signin("SignInLogs", 1, "0")])],
         3,
     );
-    let call = tokio::task::spawn_blocking(move || reqwest::blocking_post(port, body));
+    let call = tokio::spawn(post(port, body));
     tokio::time::sleep(Duration::from_millis(500)).await;
     let signalled = Instant::now();
     // SAFETY: signals our own child process, which has not been waited for yet.
@@ -240,11 +240,6 @@ impl Served {
         }
     }
 
-    fn invoke(&self, body: Vec<u8>) -> (u16, Value) {
-        let r = reqwest::blocking_post(self.port, body);
-        (r.0, serde_json::from_slice(&r.1).unwrap())
-    }
-
     /// Stops with SIGTERM and returns (exit success, stdout, stderr).
     fn stop(self) -> (bool, String, String) {
         // SAFETY: signals our own child process, which has not been waited for yet.
@@ -264,58 +259,26 @@ impl Served {
     }
 }
 
-/// Invokes the served binary from a blocking thread (the test's runtime also runs the ingress).
-async fn invoke_off_thread(served: Served, body: Vec<u8>) -> (Served, u16, Value) {
-    tokio::task::spawn_blocking(move || {
-        let (status, answer) = served.invoke(body);
-        (served, status, answer)
-    })
-    .await
-    .unwrap()
+/// Invokes the served binary (the test's runtime also runs the ingress).
+async fn invoke(served: Served, body: Vec<u8>) -> (Served, u16, Value) {
+    let (status, answer) = post(served.port, body).await;
+    (served, status, serde_json::from_slice(&answer).unwrap())
 }
 
-/// A minimal blocking HTTP client for these tests (the process under test is separate).
-mod reqwest {
-    use std::io::{Read, Write};
-
-    pub fn blocking_post(port: u16, body: Vec<u8>) -> (u16, Vec<u8>) {
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-        write!(
-            s,
-            "POST /EventHubTrigger HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            body.len()
-        )
+/// POSTs an invocation to the served binary, as the host does: (status, body).
+async fn post(port: u16, body: Vec<u8>) -> (u16, Vec<u8>) {
+    // The client needs a TLS provider even for plain HTTP; the handler's own is not in this
+    // process.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let r = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/EventHubTrigger"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
         .unwrap();
-        s.write_all(&body).unwrap();
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).unwrap();
-        let head_end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-        let head = String::from_utf8_lossy(&raw[..head_end]).to_string();
-        let status = head[9..12].parse().unwrap();
-        let mut body = raw[head_end + 4..].to_vec();
-        if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            body = dechunk(&body);
-        }
-        (status, body)
-    }
-
-    fn dechunk(mut data: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
-        loop {
-            let line_end = data.windows(2).position(|w| w == b"\r\n").unwrap();
-            let size =
-                usize::from_str_radix(std::str::from_utf8(&data[..line_end]).unwrap().trim(), 16)
-                    .unwrap();
-            if size == 0 {
-                return out;
-            }
-            out.extend_from_slice(&data[line_end + 2..line_end + 2 + size]);
-            data = &data[line_end + 2 + size + 2..];
-        }
-    }
+    let status = r.status().as_u16();
+    (status, r.bytes().await.unwrap().to_vec())
 }
 
 /// The local address of a listening TCP socket on `port`, from /proc/net/tcp{,6}.
@@ -369,7 +332,7 @@ async fn serves_on_loopback_logs_to_stdout_and_never_prints_the_key() {
         &[envelope(&[signin("SignInLogs", 1, "0")])],
         3,
     );
-    let (served, status, answer) = invoke_off_thread(served, body).await;
+    let (served, status, answer) = invoke(served, body).await;
     assert_eq!(status, 502);
     let error = answer["Error"].as_str().unwrap();
     assert!(
@@ -415,7 +378,7 @@ async fn a_successful_invocation_through_the_binary() {
         &[envelope(&[signin("SignInLogs", 1, "0")])],
         3,
     );
-    let (served, status, answer) = invoke_off_thread(served, body).await;
+    let (served, status, answer) = invoke(served, body).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["Outputs"], serde_json::json!({}));
     assert_eq!(ingress.entries().len(), 1);

@@ -224,15 +224,15 @@ struct Half {
     parent: Problem,
 }
 
-/// How one attempt sequence ended.
-enum Outcome {
+/// How one request's attempts ended.
+enum Ending {
     Accepted { work: Work },
     Refused { work: Work, problem: Problem },
     Failed { work: Work, reason: Reason },
 }
 
 struct Sent {
-    outcome: Outcome,
+    ending: Ending,
     posts: usize,
 }
 
@@ -346,17 +346,17 @@ impl State {
     fn settle(&mut self, sent: Sent) {
         self.out.posts += sent.posts;
         self.out.retries += sent.posts.saturating_sub(1);
-        match sent.outcome {
-            Outcome::Accepted { work } => {
+        match sent.ending {
+            Ending::Accepted { work } => {
                 self.sibling_settled(&work);
                 self.out.accepted += work.request.len() as u64;
                 self.out.accepted_bytes += work.request.body().len();
             }
-            Outcome::Failed { work, reason } => {
+            Ending::Failed { work, reason } => {
                 self.sibling_settled(&work);
                 self.fail(&work.request, reason);
             }
-            Outcome::Refused { work, problem } => self.refused(work, problem),
+            Ending::Refused { work, problem } => self.refused(work, problem),
         }
     }
 
@@ -496,7 +496,7 @@ async fn send_one<S: Sink>(
     let mut last: Option<Problem> = None;
     let mut stop = plan.stop.clone();
     let failed = |work, reason, posts| Sent {
-        outcome: Outcome::Failed { work, reason },
+        ending: Ending::Failed { work, reason },
         posts,
     };
     loop {
@@ -519,14 +519,14 @@ async fn send_one<S: Sink>(
         match plan.policy.classify(&attempt) {
             Verdict::Accepted => {
                 return Sent {
-                    outcome: Outcome::Accepted { work },
+                    ending: Ending::Accepted { work },
                     posts,
                 };
             }
             Verdict::Fatal(fatal) => return failed(work, Reason::Fatal(fatal), posts),
             Verdict::Split(problem) => {
                 return Sent {
-                    outcome: Outcome::Refused { work, problem },
+                    ending: Ending::Refused { work, problem },
                     posts,
                 };
             }

@@ -34,6 +34,8 @@ pub enum Fault {
     StatusBody(u16, String),
     /// Answer (normally) only after this long.
     Slow(Duration),
+    /// Answer (normally) only once the test lets it go.
+    Hold(Arc<tokio::sync::Notify>),
     /// Close the connection without answering.
     Drop,
     /// Refuse (400) any request holding an entry whose JSON (or text, when `text` is a string)
@@ -61,6 +63,9 @@ struct State {
     seen: Mutex<Vec<Seen>>,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
+    /// Requests that arrived, and a signal for each.
+    arrived: AtomicUsize,
+    arrival: tokio::sync::Notify,
 }
 
 #[derive(Clone)]
@@ -82,6 +87,8 @@ impl Ingress {
             seen: Mutex::new(Vec::new()),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
+            arrived: AtomicUsize::new(0),
+            arrival: tokio::sync::Notify::new(),
         });
         let s = Arc::clone(&state);
         tokio::spawn(async move {
@@ -96,6 +103,8 @@ impl Ingress {
                         async move {
                             let now = s.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
                             s.max_in_flight.fetch_max(now, Ordering::SeqCst);
+                            s.arrived.fetch_add(1, Ordering::SeqCst);
+                            s.arrival.notify_waiters();
                             let answer = handle(Arc::clone(&s), req).await;
                             s.in_flight.fetch_sub(1, Ordering::SeqCst);
                             answer
@@ -137,6 +146,17 @@ impl Ingress {
 
     pub fn seen(&self) -> Vec<Seen> {
         self.state.seen.lock().unwrap().clone()
+    }
+
+    /// Waits until at least `n` requests have arrived (a gate instead of a sleep).
+    pub async fn wait_until_arrived(&self, n: usize) {
+        loop {
+            let arrival = self.state.arrival.notified();
+            if self.state.arrived.load(Ordering::SeqCst) >= n {
+                return;
+            }
+            arrival.await;
+        }
     }
 
     /// The most requests that were being handled at once.
@@ -186,7 +206,7 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Answer {
         seen.status = status;
         state.seen.lock().unwrap().push(seen.clone());
     };
-    match fault {
+    match fault.clone() {
         Some(Fault::Drop) => {
             record(&mut seen, 0);
             return Err(std::io::Error::other("connection dropped by the fake"));
@@ -210,6 +230,7 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Answer {
             return Ok(r);
         }
         Some(Fault::Slow(delay)) => tokio::time::sleep(delay).await,
+        Some(Fault::Hold(gate)) => gate.notified().await,
         Some(Fault::RefuseEntriesWith(_)) | None => {}
     }
 

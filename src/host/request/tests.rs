@@ -147,7 +147,12 @@ fn derived_samples_decode() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/functions-host-samples/eventhub-derived");
     let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("skipped: {} not present", dir.display());
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "derived_samples_decode: SKIPPED, {} is not present",
+            dir.display()
+        );
         return;
     };
     for entry in entries {
