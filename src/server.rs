@@ -19,14 +19,14 @@ use axum::routing::{get, post};
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
 use tokio::net::TcpListener;
-use tracing::{Instrument, error, info, info_span, warn};
+use tracing::{Instrument, error, info_span, warn};
 
 use crate::coralogix::{Delivery, DeliveryPlan, HttpSink, Reason, RetryPolicy, Stop};
 use crate::deadletter::{self, BlobHeader};
 use crate::entra::Timestamp;
 use crate::host::{self, Invocation, response};
 use crate::memory::{MemoryBudget, Reservation};
-use crate::pipeline::{self, BuildReport, HostEvents, Summary};
+use crate::pipeline::{self, BuildReport, HostEvents, Severity, Summary};
 use crate::settings::{Compression, Settings};
 
 /// The function's folder name, which is also its URL path.
@@ -202,7 +202,11 @@ async fn answer(
         error!("accounting does not balance (a bug; please report it): {summary}");
     }
     let inv = &source.invocation;
-    let partition_label = inv.partition.partition_id.as_deref().unwrap_or("?");
+    let partition_label = inv
+        .partition
+        .partition_id
+        .clone()
+        .unwrap_or_else(|| "?".into());
     let retry_label = inv
         .retry
         .filter(|r| r.retry_count > 0)
@@ -217,7 +221,7 @@ async fn answer(
     }
 
     if not_delivered == 0 {
-        info!("{line}");
+        summary.log(Severity::Info, &partition_label, &line);
         return response::success(vec![line], Map::new());
     }
     let reason = o
@@ -262,7 +266,7 @@ async fn answer(
             "dead-lettered {not_delivered} entries to the '{}' blob output: {reason}",
             deadletter::OUTPUT_BINDING
         );
-        warn!("{line}");
+        summary.log(Severity::Warn, &partition_label, &line);
         warn!("{note}");
         let mut outputs = Map::new();
         outputs.insert(deadletter::OUTPUT_BINDING.into(), Value::String(blob));
@@ -280,7 +284,7 @@ async fn answer(
             ""
         }
     );
-    error!("{line}");
+    summary.log(Severity::Error, &partition_label, &line);
     error!("{msg}");
     let status = if stopping {
         StatusCode::SERVICE_UNAVAILABLE

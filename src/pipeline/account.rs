@@ -31,6 +31,8 @@ pub struct Summary {
     pub retries: usize,
     /// Entries Coralogix refused as JSON and took with their text as a string.
     pub as_text: usize,
+    /// Requests split in two after a refusal.
+    pub splits: usize,
     /// Whether every built entry was either accepted or not (a check of the bookkeeping).
     entries_accounted: bool,
     /// How long the invocation took.
@@ -55,6 +57,7 @@ impl Summary {
             bytes: delivery.accepted_bytes,
             retries: delivery.retries,
             as_text: delivery.as_text,
+            splits: delivery.splits,
             entries_accounted: delivery.accepted + failed_entries == counts.entries as u64
                 && not_delivered <= kept,
             elapsed,
@@ -71,6 +74,7 @@ impl Summary {
         self.bytes += other.bytes;
         self.retries += other.retries;
         self.as_text += other.as_text;
+        self.splits += other.splits;
         self.entries_accounted &= other.entries_accounted;
         self.elapsed += other.elapsed;
     }
@@ -128,7 +132,60 @@ fn records_touched(failed: &mut [Range<u64>], multipart: &[Range<u64>]) -> usize
     total
 }
 
+/// Logs `$line` with every count as a structured field, at the level given.
+macro_rules! summary_event {
+    ($level:ident, $s:expr, $partition:expr, $line:expr) => {{
+        let (s, c) = ($s, &$s.counts);
+        tracing::$level!(
+            partition = $partition,
+            events = c.events,
+            records = c.records,
+            entries = c.entries,
+            delivered = s.delivered,
+            dropped = c.dropped,
+            dead_lettered = s.dead_lettered,
+            failed = s.failed,
+            requests = s.requests,
+            bytes = s.bytes,
+            retries = s.retries,
+            splits = s.splits,
+            as_text = s.as_text,
+            parted = c.parted,
+            repaired = c.repaired,
+            unparsed = c.unparsed,
+            invalid_utf8 = c.invalid_utf8,
+            nul_bytes = c.nul_bytes,
+            untimed = c.untimed,
+            restamped = c.restamped,
+            ms = s.elapsed.as_millis() as u64,
+            "{}",
+            $line
+        )
+    }};
+}
+
+/// How bad an invocation's outcome is, for the level of its summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// Everything delivered.
+    Info,
+    /// Something was parked in a dead-letter blob.
+    Warn,
+    /// Something was not delivered.
+    Error,
+}
+
 impl Summary {
+    /// Logs the summary `line` with each count as a structured field (`records`, `delivered`,
+    /// …), so that a log pipeline reads the numbers without parsing the line.
+    pub fn log(&self, severity: Severity, partition: &str, line: &str) {
+        match severity {
+            Severity::Info => summary_event!(info, self, partition, line),
+            Severity::Warn => summary_event!(warn, self, partition, line),
+            Severity::Error => summary_event!(error, self, partition, line),
+        }
+    }
+
     /// The summary line of a dry run, which prints entries instead of delivering them: the
     /// records it printed are `printed=`, not `delivered=`.
     pub fn printed_line(&self) -> String {
@@ -144,8 +201,8 @@ impl fmt::Display for Summary {
         write!(
             f,
             "events={} records={} entries={} delivered={} dropped={} dead_lettered={} failed={} \
-             requests={} bytes={} retries={} as_text={} parted={} repaired={} unparsed={} \
-             invalid_utf8={} nul_bytes={} untimed={} restamped={} ms={}",
+             requests={} bytes={} retries={} splits={} as_text={} parted={} repaired={} \
+             unparsed={} invalid_utf8={} nul_bytes={} untimed={} restamped={} ms={}",
             c.events,
             c.records,
             c.entries,
@@ -156,6 +213,7 @@ impl fmt::Display for Summary {
             self.requests,
             self.bytes,
             self.retries,
+            self.splits,
             self.as_text,
             c.parted,
             c.repaired,
@@ -173,6 +231,60 @@ impl fmt::Display for Summary {
 mod tests {
     use super::*;
     use crate::coralogix::{Failed, Reason};
+
+    /// Records the fields of every event logged.
+    #[derive(Default, Clone)]
+    struct Fields(std::sync::Arc<std::sync::Mutex<Vec<std::collections::HashMap<String, String>>>>);
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Fields {
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            struct Visit(std::collections::HashMap<String, String>);
+            impl tracing::field::Visit for Visit {
+                fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn fmt::Debug) {
+                    self.0.insert(field.name().into(), format!("{value:?}"));
+                }
+            }
+            let mut visit = Visit(Default::default());
+            event.record(&mut visit);
+            self.0.lock().unwrap().push(visit.0);
+        }
+    }
+
+    #[test]
+    fn the_summary_is_logged_with_its_counts_as_fields() {
+        use tracing_subscriber::layer::SubscriberExt;
+        let fields = Fields::default();
+        let subscriber = tracing_subscriber::registry().with(fields.clone());
+        let summary = Summary {
+            counts: Counts {
+                events: 2,
+                records: 7,
+                entries: 7,
+                untimed: 1,
+                ..Counts::default()
+            },
+            delivered: 6,
+            failed: 1,
+            splits: 3,
+            ..Summary::zero()
+        };
+        tracing::subscriber::with_default(subscriber, || {
+            summary.log(Severity::Error, "3", &summary.to_string())
+        });
+        let events = fields.0.lock().unwrap();
+        let e = &events[0];
+        let field = |k: &str| e.get(k).map(String::as_str);
+        assert_eq!(field("records"), Some("7"));
+        assert_eq!(field("delivered"), Some("6"));
+        assert_eq!(field("failed"), Some("1"));
+        assert_eq!(field("splits"), Some("3"));
+        assert_eq!(field("untimed"), Some("1"));
+        assert_eq!(field("partition"), Some("\"3\""));
+    }
 
     #[test]
     #[allow(clippy::single_range_in_vec_init)]

@@ -24,7 +24,7 @@ use crate::entra::Timestamp;
 use crate::host::Invocation;
 use crate::settings::Settings;
 
-pub use account::Summary;
+pub use account::{Severity, Summary};
 pub use build::{Batches, BuildReport, Builder, Counts, EntrySink, RESTAMP_AFTER};
 
 /// One input of a build.
