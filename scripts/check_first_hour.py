@@ -77,8 +77,10 @@ def run(args, env=None, stdin=None, timeout=120):
     full_env.pop("EVENTHUB_NAME", None)
     full_env.pop("CORALOGIX_PRIVATE_KEY", None)
     full_env.update(env or {})
+    # A session of its own: no controlling terminal, so nothing can stop to ask for a key.
     return subprocess.run(
-        args, cwd=REPO, env=full_env, input=stdin, capture_output=True, timeout=timeout
+        args, cwd=REPO, env=full_env, input=stdin, capture_output=True, timeout=timeout,
+        start_new_session=True,
     )
 
 
@@ -801,9 +803,10 @@ elif argv[:3] == ["deployment", "group", "show"]:
     if d is None:
         sys.stderr.write("ERROR: (DeploymentNotFound)\n")
         code = 3
-    elif q.startswith("[properties.provisioningState"):
-        out = "\n".join(["Succeeded", d.get("coralogixPrivateKeyMode", "write"), d.get("coralogixPrivateKeySecretUri", ""),
-                         d.get("keyVaultNameSalt", ""), d.get("hostingPlan", "FlexConsumption")])
+    elif q.startswith("{state: properties.provisioningState"):
+        out = json.dumps({"state": "Succeeded", "parameters": {
+            k: ({"type": "SecureString"} if k == "coralogixPrivateKey" else {"type": "String", "value": v})
+            for k, v in d.items()}})
     else:
         out = {"functionAppName": "app1", "functionAppResourceId": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/app1",
                "storageAccountName": "st1", "diagnosticSettingCommand": "az deployment tenant create --name entra-to-coralogix ...",
@@ -881,6 +884,14 @@ def check_deploy_with_fake_az():
         check(len(echoed) == len(calls) - 1,  # the login check (az account show) is not echoed
               "first deployment: %d az calls but %d echoed" % (len(calls), len(echoed)))
 
+        os.remove(state_path)  # a first deployment without a key and without a terminal
+        r, calls = deploy()
+        err = r.stderr.decode().strip().splitlines()
+        check(r.returncode == 1 and err and "CORALOGIX_PRIVATE_KEY" in err[-1] and not any(
+            c["argv"][1:2] == ["create"] or c["argv"][2:3] == ["create"] for c in calls),
+            "without a key or a terminal: not one error line before anything is created: %s" % err[-1:])
+        r, calls = deploy(key_env=key)
+
         r, calls = deploy()  # again, no key given: keeps the key, creates nothing new
         text = (r.stdout + r.stderr).decode()
         if not check(r.returncode == 0, "second deployment: exit %d: %s" % (r.returncode, text[-400:])):
@@ -891,11 +902,25 @@ def check_deploy_with_fake_az():
               "second deployment: not coralogixPrivateKeyMode=keep without a key: %s" % creates[:1])
         check(not any(c["argv"][:2] == ["group", "create"] for c in calls), "second deployment: creates the group again")
 
-        r, calls = deploy("--key-vault-salt", "2", "--plan", "FlexConsumption")
-        r, calls = deploy()  # the salt of the earlier deployment is kept
-        creates = [c for c in calls if c["argv"][:3] == ["deployment", "group", "create"]]
-        check(r.returncode == 0 and creates and creates[0]["params"].get("keyVaultNameSalt") == "2",
-              "a redeployment drops the earlier deployment's keyVaultNameSalt")
+        def last_params(*args):
+            r, calls = deploy(*args)
+            creates = [c for c in calls if c["argv"][:3] == ["deployment", "group", "create"]]
+            check(r.returncode == 0 and len(creates) == 1,
+                  "deploy.sh %s: exit %d: %s" % (" ".join(args), r.returncode, (r.stdout + r.stderr).decode()[-300:]))
+            return creates[0]["params"] if creates else {}
+
+        last_params("--key-vault-salt", "2", "--region", "US2", "-p", "functionAppName=my-app", "-p", "dropCategories=RiskyUsers")
+        p = last_params()  # what the earlier deployment set stays
+        check(p.get("keyVaultNameSalt") == "2" and p.get("coralogixRegion") == "US2" and p.get("functionAppName") == "my-app"
+              and p.get("dropCategories") == "RiskyUsers" and p.get("coralogixPrivateKeyMode") == "keep",
+              "a second run does not keep the earlier deployment's parameters: %s" % p)
+        last_params("--key-mode", "external", "--key-secret-uri", "https://v.vault.azure.net/secrets/cx")
+        p = last_params()
+        check(p.get("coralogixPrivateKeyMode") == "external" and p.get("coralogixPrivateKeySecretUri") == "https://v.vault.azure.net/secrets/cx",
+              "after an external key, a second run does not keep it: %s" % p)
+        p = last_params("--key-mode", "keep")
+        check(p.get("coralogixPrivateKeyMode") == "keep" and p.get("coralogixPrivateKeySecretUri") == "",
+              "from external back to keep, the secret URI is not cleared: %s" % p)
 
     with tempfile.TemporaryDirectory() as tmp:  # Premium, first deployment
         bin_dir = os.path.join(tmp, "bin")

@@ -2,8 +2,8 @@
 # Deploys entra-coralogix to Azure in one command: the resource group (if it does not exist),
 # the package (built, downloaded or given), the ARM template arm/azuredeploy.json, the code,
 # and a check that the app runs. Every az command is echoed before it runs ("+ az ...").
-# Running it again is safe: it keeps the Coralogix key, the hosting plan and the Key Vault salt
-# of the earlier deployment of the same name, and pushes the package again.
+# Running it again is safe: it deploys with the parameters of the earlier deployment of the
+# same name (except what is set again), keeps the Coralogix key, and pushes the package again.
 #
 # Needs: bash (3.2 or later), Azure CLI 2.60+ logged in (az login) with Owner, or Contributor plus User
 # Access Administrator, on the resource group (the template creates role assignments);
@@ -25,7 +25,7 @@ Usage: scripts/deploy.sh [options]
       --plan PLAN             FlexConsumption, EP1, EP2 or EP3 (default: the earlier
                               deployment's plan, else FlexConsumption)
       --region REGION         Coralogix region: EU1, EU2, US1, US2, US3, AP1, AP2, AP3, GOV1
-                              (default EU1)
+                              (default: the earlier deployment's, else EU1)
       --zip FILE              deploy this package instead of building one
       --download URL          download the package (for example a release asset) instead of
                               building one
@@ -43,6 +43,8 @@ Usage: scripts/deploy.sh [options]
                               needed; values only Azure knows are shown as <name>)
   -h, --help                  this help
 
+A second run deploys with the parameters of the earlier deployment of the same name, except
+those set again, and keeps its key (key mode keep, or external with the same secret).
 Elastic Premium is deployed with the package in the app's own storage account; for a package
 in another account (packageStorageAccountId), follow arm/README.md.
 EOF
@@ -56,7 +58,7 @@ rg="rg-entra-coralogix"
 location="westeurope"
 name="entra-coralogix"
 plan=""
-cx_region="EU1"
+cx_region=""
 zip=""
 download=""
 key_mode=""
@@ -91,7 +93,7 @@ while [ $# -gt 0 ]; do
 done
 
 case "$plan" in ""|FlexConsumption|EP1|EP2|EP3) ;; *) die "--plan must be FlexConsumption, EP1, EP2 or EP3, not '$plan'" ;; esac
-case "$cx_region" in EU1|EU2|US1|US2|US3|AP1|AP2|AP3|GOV1) ;; *) die "--region must be one of EU1 EU2 US1 US2 US3 AP1 AP2 AP3 GOV1, not '$cx_region'" ;; esac
+case "$cx_region" in ""|EU1|EU2|US1|US2|US3|AP1|AP2|AP3|GOV1) ;; *) die "--region must be one of EU1 EU2 US1 US2 US3 AP1 AP2 AP3 GOV1, not '$cx_region'" ;; esac
 case "$key_mode" in ""|write|keep|external) ;; *) die "--key-mode must be write, keep or external, not '$key_mode'" ;; esac
 [ -z "$zip" ] || [ -z "$download" ] || die "give --zip or --download, not both"
 [ -z "$key_uri" ] || [ "$key_mode" = external ] || [ -z "$key_mode" ] || die "--key-secret-uri goes with --key-mode external"
@@ -159,53 +161,46 @@ else
   az account show --query id -o none 2>/dev/null || die "not logged in to Azure: az login (and az account set --subscription <id>)"
 fi
 
-step "1. Resource group $rg"
+# Temporary files: the key for az, the earlier deployment's parameters.
+secret_file="" prev_file=""
+cleanup() {
+  if [ -n "$secret_file" ]; then rm -f "$secret_file"; fi
+  if [ -n "$prev_file" ]; then rm -f "$prev_file"; fi
+}
+trap cleanup EXIT
+
+step "1. What exists: the resource group $rg and its deployment '$name'"
 capture exists "true or false" az group exists --name "$rg"
-if [ "$exists" != true ]; then
-  [ "$dry" = 0 ] || note "(only if it does not exist:)"
-  run az group create --name "$rg" --location "$location" -o none
-else
-  note "resource group $rg exists"
-fi
-
-step "2. The package"
-if [ -n "$zip" ]; then
-  note "using $zip"
-elif [ -n "$download" ]; then
-  zip="dist/entra-coralogix.zip"
-  run mkdir -p dist
-  run curl -fsSL --retry 3 -o "$zip" "$download"
-else
-  zip="dist/entra-coralogix.zip"
-  run scripts/package.sh
-fi
-if [ "$(uname -sm)" = "Linux x86_64" ] && command -v objdump >/dev/null 2>&1; then
-  run python3 scripts/check_package.py "$zip"
-else
-  note "scripts/check_package.py skipped (it needs Linux x86_64 and objdump)"
-fi
-
-step "3. The earlier deployment '$name', if any"
-prev_state="" prev_mode="" prev_uri="" prev_salt="" prev_plan=""
-show_prev=(az deployment group show --resource-group "$rg" --name "$name" -o tsv --query
-  "[properties.provisioningState, properties.parameters.coralogixPrivateKeyMode.value, properties.parameters.coralogixPrivateKeySecretUri.value, properties.parameters.keyVaultNameSalt.value, properties.parameters.hostingPlan.value]")
+prev_state="" prev_mode="" prev_plan="" prev_file=""
+show_prev=(az deployment group show --resource-group "$rg" --name "$name" -o json
+  --query "{state: properties.provisioningState, parameters: properties.parameters}")
 if [ "$dry" = 1 ]; then
   run "${show_prev[@]}"
 elif [ "$exists" = true ]; then
   printf '+ %s\n' "$(quote "${show_prev[@]}")"
-  # Fails when there is no such deployment. Prints one value per line; an unset one is an
-  # empty line (None in older CLIs).
-  if prev="$("${show_prev[@]}" 2>/dev/null)"; then
-    fields=()
-    while IFS= read -r line; do
-      if [ "$line" = None ]; then line=""; fi
-      fields+=("$line")
-    done <<<"$prev"
-    prev_state="${fields[0]:-}" prev_mode="${fields[1]:-}" prev_uri="${fields[2]:-}" prev_salt="${fields[3]:-}" prev_plan="${fields[4]:-}"
+  if prev="$("${show_prev[@]}" 2>/dev/null)"; then  # fails when there is no such deployment
+    # Its parameters go first into this deployment, so that what is not set again stays as it
+    # was (app name, namespace, region, settings, tags ...). Not the secret, and not the
+    # package source: deploy.sh pushes the code itself.
+    prev_file="$(mktemp "${TMPDIR:-/tmp}/entra-coralogix-earlier.XXXXXX")"
+    prev_fields="$(PREV="$prev" python3 - "$prev_file" <<'PY'
+import json, os, sys
+prev = json.loads(os.environ["PREV"])
+params = {k: {"value": v["value"]} for k, v in (prev.get("parameters") or {}).items()
+          if "value" in v and k not in ("coralogixPrivateKey", "packageUrl", "packageStorageAccountId")}
+with open(sys.argv[1], "w") as f:
+    json.dump({"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+               "contentVersion": "1.0.0.0", "parameters": params}, f, indent=2)
+for key in ("coralogixPrivateKeyMode", "hostingPlan"):
+    print(params.get(key, {}).get("value", ""))
+print(prev.get("state") or "")
+PY
+)"
+    { read -r prev_mode; read -r prev_plan; read -r prev_state; } <<<"$prev_fields"
   fi
 fi
 if [ -n "$prev_state" ]; then
-  note "found: state $prev_state, plan ${prev_plan:-?}, key mode ${prev_mode:-write}"
+  note "found: state $prev_state, plan ${prev_plan:-?}, key mode ${prev_mode:-write}; its parameters are kept unless set again ($prev_file)"
 else
   note "none: this is a first deployment"
 fi
@@ -215,40 +210,27 @@ if [ -n "$prev_plan" ] && [ "$plan" != "$prev_plan" ]; then
 fi
 if [ -z "$key_mode" ]; then
   if [ "$prev_state" = Succeeded ]; then
-    if [ "$prev_mode" = external ]; then
-      key_mode=external
-      key_uri="${key_uri:-$prev_uri}"
-    else
-      key_mode=keep
-    fi
+    # The earlier deployment wrote the key (write, keep) or pointed at one (external, whose
+    # URI comes along with its parameters).
+    if [ "$prev_mode" = external ]; then key_mode="external"; else key_mode="keep"; fi
   else
     key_mode="write"
   fi
 fi
-if [ "$salt_given" = 0 ]; then salt="$prev_salt"; fi
 note "key mode: $key_mode"
 
-step "4. The template (arm/azuredeploy.json)"
-args=(az deployment group create --resource-group "$rg" --name "$name" --template-file arm/azuredeploy.json)
-if [ -n "$params_file" ]; then args+=(--parameters "@$params_file"); fi
-args+=(--parameters "hostingPlan=$plan" "coralogixRegion=$cx_region" "coralogixPrivateKeyMode=$key_mode")
-if [ "$key_mode" = external ]; then args+=("coralogixPrivateKeySecretUri=$key_uri"); fi
-if [ -n "$salt" ]; then args+=("keyVaultNameSalt=$salt"); fi
-args+=(${extra[@]+"${extra[@]}"})
-
-secret_file=""
-cleanup() { if [ -n "$secret_file" ]; then rm -f "$secret_file"; fi; }
-trap cleanup EXIT
+# The key now, before anything is created or built.
+key_param=""
 if [ "$key_mode" = write ]; then
   if [ "$dry" = 1 ]; then
-    secret_file="<0600 temp file holding coralogixPrivateKey>"
+    key_param="<0600 temp file holding coralogixPrivateKey>"
     note "would read the Coralogix Send-Your-Data API key without echo (or take \$CORALOGIX_PRIVATE_KEY)"
-    args+=(--parameters "@$secret_file")
-    secret_file=""
   else
     cx_key="${CORALOGIX_PRIVATE_KEY:-}"
     if [ -z "$cx_key" ]; then
-      [ -r /dev/tty ] || die "no terminal to read the key from: set CORALOGIX_PRIVATE_KEY, or --key-mode keep/external"
+      if ! (exec </dev/tty) 2>/dev/null; then
+        die "no terminal to read the key from: set CORALOGIX_PRIVATE_KEY, or --key-mode keep/external"
+      fi
       read -rs -p 'Coralogix Send-Your-Data API key: ' cx_key </dev/tty
       echo >&2
     fi
@@ -267,13 +249,52 @@ with open(sys.argv[1], "w") as f:
 PY
     unset cx_key CORALOGIX_PRIVATE_KEY
     note "$secret_file holds coralogixPrivateKey (mode 0600, removed on exit)"
-    args+=(--parameters "@$secret_file")
+    key_param="$secret_file"
   fi
 fi
+
+step "2. The resource group $rg"
+if [ "$exists" != true ]; then
+  [ "$dry" = 0 ] || note "(only if it does not exist:)"
+  run az group create --name "$rg" --location "$location" -o none
+else
+  note "resource group $rg exists"
+fi
+
+step "3. The package"
+if [ -n "$zip" ]; then
+  note "using $zip"
+elif [ -n "$download" ]; then
+  zip="dist/entra-coralogix.zip"
+  run mkdir -p dist
+  run curl -fsSL --retry 3 -o "$zip" "$download"
+else
+  zip="dist/entra-coralogix.zip"
+  run scripts/package.sh
+fi
+if [ "$(uname -sm)" = "Linux x86_64" ] && command -v objdump >/dev/null 2>&1; then
+  run python3 scripts/check_package.py "$zip"
+else
+  note "scripts/check_package.py skipped (it needs Linux x86_64 and objdump)"
+fi
+
+step "4. The template (arm/azuredeploy.json)"
+# Later --parameters win: the earlier deployment's, then --parameters-file, then the options.
+args=(az deployment group create --resource-group "$rg" --name "$name" --template-file arm/azuredeploy.json)
+if [ -n "$prev_file" ]; then args+=(--parameters "@$prev_file"); fi
+if [ -n "$params_file" ]; then args+=(--parameters "@$params_file"); fi
+args+=(--parameters "hostingPlan=$plan" "coralogixPrivateKeyMode=$key_mode")
+if [ -n "$cx_region" ]; then args+=("coralogixRegion=$cx_region"); fi
+if [ -n "$key_uri" ]; then args+=("coralogixPrivateKeySecretUri=$key_uri"); fi
+if [ "$key_mode" != external ] && [ -n "$prev_file" ]; then args+=("coralogixPrivateKeySecretUri="); fi
+if [ "$salt_given" = 1 ]; then args+=("keyVaultNameSalt=$salt"); fi
+args+=(${extra[@]+"${extra[@]}"})
+
+if [ -n "$key_param" ]; then args+=(--parameters "@$key_param"); fi
 args+=(-o none)
 run "${args[@]}"
 cleanup
-secret_file=""
+secret_file="" prev_file=""
 
 out() { capture "$1" "$2" az deployment group show --resource-group "$rg" --name "$name" --query "properties.outputs.$2.value" -o tsv; }
 out app functionAppName
