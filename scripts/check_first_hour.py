@@ -831,7 +831,7 @@ elif has("role", "assignment", "list"):
     out = "0"
 state["calls"].append(call)
 json.dump(state, open(state_path, "w"))
-if out:
+if out and argv[-2:] != ["-o", "none"]:
     print(out)
 sys.exit(code)
 '''
