@@ -6,6 +6,9 @@
 //! budget is spent, the next reservation waits (the host's request waits on the socket) until
 //! an invocation finishes and gives its share back.
 //!
+//! Reservations are served in the order they were opened: while an older one waits, a younger
+//! one waits behind it even if its own need would fit, so that a stream of small invocations
+//! cannot starve a large one (nor slip in and push it over the budget when it finally goes).
 //! The oldest open reservation never waits: otherwise two invocations each holding part of the
 //! budget and each needing more would wait for each other forever. The budget can therefore be
 //! exceeded by what the oldest invocation needs beyond it, and by nothing else.
@@ -40,6 +43,8 @@ struct State {
     used: u64,
     /// Open reservations by ticket (arrival order), with what each holds.
     open: BTreeMap<u64, u64>,
+    /// Reservations waiting to grow, by ticket.
+    waiting: std::collections::BTreeSet<u64>,
     next_ticket: u64,
 }
 
@@ -106,12 +111,18 @@ impl Reservation {
             {
                 let mut state = self.budget.lock();
                 let oldest = state.open.keys().next() == Some(&self.ticket);
-                if oldest || state.used + bytes <= inner.total {
+                let older_waits = state.waiting.range(..self.ticket).next().is_some();
+                if oldest || (!older_waits && state.used + bytes <= inner.total) {
                     state.used += bytes;
                     *state.open.entry(self.ticket).or_default() += bytes;
+                    state.waiting.remove(&self.ticket);
                     self.held += bytes;
+                    drop(state);
+                    // A younger reservation may have waited behind this one.
+                    inner.released.notify_waiters();
                     return;
                 }
+                state.waiting.insert(self.ticket);
             }
             released.await;
         }
@@ -148,6 +159,7 @@ impl Drop for Reservation {
             let mut state = self.budget.lock();
             state.used -= self.held;
             state.open.remove(&self.ticket);
+            state.waiting.remove(&self.ticket);
         }
         // Also wakes a reservation that has just become the oldest.
         self.budget.inner.released.notify_waiters();
@@ -244,6 +256,36 @@ mod tests {
         assert_eq!(b.held(), 90);
         drop(b);
         assert_eq!(budget.used(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_younger_reservation_does_not_overtake_an_older_one_waiting() {
+        let budget = MemoryBudget::new(100);
+        let mut a = budget.open();
+        a.grow(80).await;
+        let b_task = {
+            let mut b = budget.open();
+            tokio::spawn(async move {
+                b.grow(80).await;
+                b
+            })
+        };
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        // c opens after b: its 10 would fit, but b waits first.
+        let c_task = {
+            let mut c = budget.open();
+            tokio::spawn(async move {
+                c.grow(10).await;
+                c
+            })
+        };
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(!c_task.is_finished(), "c overtook b");
+        drop(a);
+        let b = b_task.await.unwrap();
+        let c = c_task.await.unwrap();
+        assert_eq!((b.held(), c.held()), (80, 10));
+        assert!(budget.used() <= 100, "never over: {}", budget.used());
     }
 
     #[tokio::test]

@@ -12,7 +12,6 @@
 //! about particular entries and both halves fail without further splits; and one invocation
 //! splits at most [`MAX_EXTRA_SPLITS`] more times than it has requests.
 
-use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::ops::Range;
@@ -209,45 +208,6 @@ impl Delivery {
     }
 }
 
-/// A request to send, and the split it came from.
-struct Work {
-    request: Request,
-    half_of: Option<Half>,
-    /// A single entry sent again with its `text` as a string, after it was refused as JSON.
-    as_text: bool,
-}
-
-#[derive(Clone)]
-struct Half {
-    pair: u64,
-    /// The refusal that split the parent.
-    parent: Problem,
-}
-
-/// How one request's attempts ended.
-enum Ending {
-    Accepted { work: Work },
-    Refused { work: Work, problem: Problem },
-    Failed { work: Work, reason: Reason },
-}
-
-struct Sent {
-    ending: Ending,
-    posts: usize,
-}
-
-/// What is known of a split pair while its halves are out.
-enum Pair {
-    /// Neither half has been refused as the parent was.
-    Open,
-    /// One half was refused as the parent was; it waits for its sibling.
-    Holding(Work),
-    /// One half was refused as the parent was and failed; the sibling fails likewise.
-    BothRefused,
-    /// One half did something else: the other splits on as usual.
-    Settled,
-}
-
 /// Delivers every request that arrives on `requests` until the channel closes, or says which
 /// entries were not delivered.
 pub async fn deliver<S: Sink>(
@@ -255,14 +215,7 @@ pub async fn deliver<S: Sink>(
     mut requests: mpsc::Receiver<Request>,
     plan: DeliveryPlan,
 ) -> Delivery {
-    let mut state = State {
-        out: Delivery::default(),
-        queue: VecDeque::new(),
-        pairs: HashMap::new(),
-        next_pair: 0,
-        received: 0,
-        fatal: None,
-    };
+    let mut state = State::new();
     let warned = std::sync::atomic::AtomicBool::new(false);
     let mut running = FuturesUnordered::new();
     let mut input_open = true;
@@ -299,187 +252,6 @@ pub async fn deliver<S: Sink>(
         }
     }
     state.out
-}
-
-struct State {
-    out: Delivery,
-    queue: VecDeque<Work>,
-    pairs: HashMap<u64, Pair>,
-    next_pair: u64,
-    received: usize,
-    fatal: Option<Fatal>,
-}
-
-impl State {
-    fn fail(&mut self, request: &Request, reason: Reason) {
-        if let Reason::Fatal(fatal) = &reason {
-            self.fatal.get_or_insert_with(|| fatal.clone());
-        }
-        self.out.failed.push(Failed {
-            entries: request.entry_range(),
-            reason,
-        });
-    }
-
-    /// Fails what waits to be sent, when a fatal answer came or the handler is stopping.
-    fn fail_queue(&mut self, stopping: bool) {
-        let reason = match (&self.fatal, stopping) {
-            (_, true) | (None, false) => Reason::Stopping,
-            (Some(fatal), false) => Reason::NotSent(fatal.clone()),
-        };
-        while let Some(work) = self.queue.pop_front() {
-            self.fail(&work.request, reason.clone());
-        }
-        let held: Vec<Work> = self
-            .pairs
-            .drain()
-            .filter_map(|(_, p)| match p {
-                Pair::Holding(w) => Some(w),
-                _ => None,
-            })
-            .collect();
-        for work in held {
-            self.fail(&work.request, reason.clone());
-        }
-    }
-
-    fn settle(&mut self, sent: Sent) {
-        self.out.posts += sent.posts;
-        self.out.retries += sent.posts.saturating_sub(1);
-        match sent.ending {
-            Ending::Accepted { work } => {
-                self.sibling_settled(&work);
-                self.out.accepted += work.request.len() as u64;
-                self.out.accepted_bytes += work.request.body().len();
-            }
-            Ending::Failed { work, reason } => {
-                self.sibling_settled(&work);
-                self.fail(&work.request, reason);
-            }
-            Ending::Refused { work, problem } => self.refused(work, problem),
-        }
-    }
-
-    /// A half of a pair ended some other way than being refused as its parent was.
-    fn sibling_settled(&mut self, work: &Work) {
-        let Some(half) = &work.half_of else { return };
-        match self.pairs.insert(half.pair, Pair::Settled) {
-            Some(Pair::Holding(held)) => {
-                self.pairs.remove(&half.pair);
-                let problem = held_problem(&held);
-                self.split(held.request, problem);
-            }
-            Some(Pair::BothRefused) | Some(Pair::Settled) => {
-                self.pairs.remove(&half.pair);
-            }
-            _ => {}
-        }
-    }
-
-    fn refused(&mut self, work: Work, problem: Problem) {
-        // A 413 is about size: halves refused again are split again. Any other refusal
-        // repeated for both halves is about the requests, not their entries.
-        let too_large = matches!(problem, Problem::Status { status: 413, .. });
-        let same_as_parent = work
-            .half_of
-            .as_ref()
-            .filter(|h| !too_large && h.parent == problem);
-        if let Some(half) = same_as_parent.cloned() {
-            match self.pairs.remove(&half.pair) {
-                Some(Pair::Holding(sibling)) => {
-                    // Both halves refused exactly as the whole: not about particular entries.
-                    self.fail(&sibling.request, Reason::RequestsRefused(problem.clone()));
-                    self.fail(&work.request, Reason::RequestsRefused(problem));
-                    return;
-                }
-                Some(Pair::BothRefused) => {
-                    self.fail(&work.request, Reason::RequestsRefused(problem));
-                    return;
-                }
-                Some(Pair::Settled) => {}
-                Some(Pair::Open) | None => {
-                    if work.request.len() == 1 {
-                        self.pairs.insert(half.pair, Pair::BothRefused);
-                        self.refuse_entry(work, problem);
-                    } else {
-                        self.pairs.insert(half.pair, Pair::Holding(work));
-                    }
-                    return;
-                }
-            }
-        } else {
-            self.sibling_settled(&work);
-        }
-        if work.request.len() < 2 {
-            self.refuse_entry(work, problem);
-            return;
-        }
-        self.split(work.request, problem);
-    }
-
-    /// One entry refused: sent once more with its `text` as a string (Coralogix may refuse
-    /// what a record's JSON holds, a number beyond its range, a key it does not take, while the
-    /// same text as a string is just text), then a permanent failure.
-    fn refuse_entry(&mut self, work: Work, problem: Problem) {
-        let too_large = matches!(problem, Problem::Status { status: 413, .. });
-        if !work.as_text && !too_large {
-            let entry = work.request.entries().next().expect("one entry");
-            if let Some(as_text) = text_as_string(entry) {
-                self.out.as_text += 1;
-                self.queue.push_front(Work {
-                    request: Request::from_entries(
-                        work.request.entry_range().start,
-                        [&as_text[..]],
-                    ),
-                    half_of: None,
-                    as_text: true,
-                });
-                return;
-            }
-        }
-        self.fail(&work.request, Reason::EntryRefused(problem));
-    }
-
-    fn split(&mut self, request: Request, problem: Problem) {
-        if self.out.splits >= self.received + MAX_EXTRA_SPLITS {
-            self.fail(&request, Reason::TooManySplits(problem));
-            return;
-        }
-        self.out.splits += 1;
-        let pair = self.next_pair;
-        self.next_pair += 1;
-        self.pairs.insert(pair, Pair::Open);
-        let (a, b) = request.split();
-        for half in [b, a] {
-            self.queue.push_front(Work {
-                request: half,
-                half_of: Some(Half {
-                    pair,
-                    parent: problem.clone(),
-                }),
-                as_text: false,
-            });
-        }
-    }
-}
-
-/// The entry with its `text` object written as a JSON string of the same text, or `None` when
-/// its text is not an object. Entries are written with `text` last (`…,"text":{…}}`).
-fn text_as_string(entry: &[u8]) -> Option<Vec<u8>> {
-    const KEY: &[u8] = b",\"text\":{";
-    let at = memchr::memmem::rfind(entry, KEY)?;
-    let text = std::str::from_utf8(&entry[at + KEY.len() - 1..entry.len() - 1]).ok()?;
-    let mut out = entry[..at + KEY.len() - 1].to_vec();
-    serde_json::to_writer(&mut out, text).ok()?;
-    out.push(b'}');
-    Some(out)
-}
-
-fn held_problem(work: &Work) -> Problem {
-    work.half_of
-        .as_ref()
-        .map(|h| h.parent.clone())
-        .expect("only halves are held")
 }
 
 /// Sends one request until it is accepted, refused, fatal or out of budget. The first problem
@@ -558,6 +330,12 @@ async fn send_one<S: Sink>(
         }
     }
 }
+
+mod state;
+
+#[cfg(test)]
+use state::text_as_string;
+use state::{Ending, Sent, State, Work};
 
 #[cfg(test)]
 mod tests;

@@ -7,7 +7,7 @@
 //! - A valid body is split by serde_json in one pass; records are borrowed slices of the body,
 //!   never copied or parsed into a DOM here (`entra` reads the few fields it needs and the
 //!   entry carries the text).
-//! - A body that is not valid JSON as a whole is split by a structural scan ([`crate::json`])
+//! - A body that is not valid JSON as a whole is split by a structural scan (the crate's `json` module)
 //!   that finds every value's boundaries without needing the rest to be valid. Each record is
 //!   then validated on its own: a valid one ships as itself, an invalid one is repaired when it
 //!   has one of Azure's known defects ([`repair`]), and otherwise only that record's text ships

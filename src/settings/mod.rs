@@ -24,7 +24,7 @@ pub use table::{Default, Kind, SettingsError, Spec};
 use table::{Default as D, Kind as K, Reader, err};
 
 /// The names of the settings, for code that refers to one (each is its own documentation:
-/// see [`TABLE`](super::TABLE) and the README's Configuration table).
+/// see [`TABLE`] and the README's Configuration table).
 #[allow(missing_docs)]
 pub mod names {
     pub const PRIVATE_KEY: &str = "CORALOGIX_PRIVATE_KEY";

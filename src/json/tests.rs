@@ -1,0 +1,151 @@
+use super::array::RealEnd;
+use super::*;
+
+fn elements(text: &str) -> Vec<&str> {
+    let open = text.find('[').unwrap();
+    let real_end: RealEnd = if text.starts_with('{') {
+        &ends_envelope_records
+    } else {
+        &ends_bare_array
+    };
+    let (elements, _) = array_elements(text.as_bytes(), open + 1, real_end);
+    elements.into_iter().map(|e| &text[e.range]).collect()
+}
+
+#[test]
+fn valid_arrays_are_split_exactly() {
+    assert_eq!(
+        elements(r#"[{"a":[1,{"b":"]}"}]}, 2 , "x,y", [3,[4]]]"#),
+        [r#"{"a":[1,{"b":"]}"}]}"#, "2", r#""x,y""#, "[3,[4]]"]
+    );
+    assert_eq!(elements("[]"), Vec::<&str>::new());
+    assert_eq!(elements("[ ]"), Vec::<&str>::new());
+    assert_eq!(elements(r#"["a\"]b"]"#), [r#""a\"]b""#]);
+}
+
+#[test]
+fn the_end_of_the_array_is_found() {
+    let text = b"[1,[2]]\n trailing";
+    assert_eq!(array_elements(text, 1, &ends_bare_array).1, 7);
+    let text = br#"[1,{"a":2}"#;
+    let (e, end) = array_elements(text, 1, &ends_bare_array);
+    assert_eq!(end, 10);
+    let ranges: Vec<Range<usize>> = e.into_iter().map(|e| e.range).collect();
+    assert_eq!(ranges, [1..2, 3..10]);
+}
+
+#[test]
+fn a_bad_element_keeps_its_neighbours() {
+    assert_eq!(
+        elements(r#"[{"a":1},{"b":NaN,"c":[1]},{"d":2}]"#),
+        [r#"{"a":1}"#, r#"{"b":NaN,"c":[1]}"#, r#"{"d":2}"#]
+    );
+    // A stray quote inside a string.
+    assert_eq!(
+        elements(r#"[{"a":"x"y","b":{"c":1}},{"d":2}]"#),
+        [r#"{"a":"x"y","b":{"c":1}}"#, r#"{"d":2}"#]
+    );
+    // A stray quote after a value.
+    assert_eq!(
+        elements(r#"[{"a":1,"b":2"},{"d":2}]"#),
+        [r#"{"a":1,"b":2"}"#, r#"{"d":2}"#]
+    );
+    // A stray quote before a value that holds brackets.
+    assert_eq!(
+        elements(r#"[{"a":"[1,"x"],"b":1},{"d":2}]"#),
+        [r#"{"a":"[1,"x"],"b":1}"#, r#"{"d":2}"#]
+    );
+    // A missing closing brace.
+    assert_eq!(
+        elements(r#"[{"a":{"b":1},{"a":2}]"#),
+        [r#"{"a":{"b":1}"#, r#"{"a":2}"#]
+    );
+    // A record missing its last brace at the end of the array.
+    assert_eq!(
+        elements(r#"{"records":[{"a":1},{"b":{"c":2}]}"#),
+        [r#"{"a":1}"#, r#"{"b":{"c":2}"#]
+    );
+    // Truncated.
+    assert_eq!(
+        elements(r#"[{"a":1},{"b":"x"#),
+        [r#"{"a":1}"#, r#"{"b":"x"#]
+    );
+}
+
+#[test]
+fn objects_nested_in_a_broken_record_are_not_records() {
+    // A stray quote hides the bracket of an array of objects.
+    let text = r#"{"records":[{"p":[{"x":0},"{"x":1},{"x":2}],"id":"r1"},{"p":[],"id":"r2"}]}"#;
+    assert_eq!(
+        elements(text),
+        [
+            r#"{"p":[{"x":0},"{"x":1},{"x":2}],"id":"r1"}"#,
+            r#"{"p":[],"id":"r2"}"#
+        ]
+    );
+    // A string holding unescaped JSON, in records of the same kind.
+    let text = r#"[{"a":"[{"x":1},{"y":2}]","n":1},{"a":"ok","n":2},{"a":"c","n":3}]"#;
+    assert_eq!(
+        elements(text),
+        [
+            r#"{"a":"[{"x":1},{"y":2}]","n":1}"#,
+            r#"{"a":"ok","n":2}"#,
+            r#"{"a":"c","n":3}"#
+        ]
+    );
+}
+
+#[test]
+fn parse_value_reports_where_the_error_is() {
+    assert_eq!(parse_value(br#"  {"a":1} x"#, 2), Ok(9));
+    assert_eq!(parse_value(br#"{"a":NaN}"#, 0), Err(5));
+    assert_eq!(parse_value(b"{\n\"a\":\n NaN}", 0), Err(8));
+}
+
+#[test]
+fn value_end_finds_the_closing_bracket() {
+    let text = br#"{"a":"}","b":[1,2]} {"c":3}"#;
+    assert_eq!(value_end(text, 0), 19);
+    assert_eq!(value_end(text, 20), text.len());
+    assert_eq!(value_end(br#"{"a":[1}"#, 0), 8, "runs to the end");
+    assert_eq!(
+        value_end(br#"{"a":[1}} {"b":2}"#, 0),
+        17,
+        "a stray closer is ignored"
+    );
+    assert_eq!(value_end(br#"{"a":1"#, 0), 6);
+}
+
+#[test]
+fn members_of_an_object() {
+    let text = r#"{"records": [1,2], "x" : {"y":[3]} , 7 8, "k":"v"}"#;
+    let (members, end) = object_members(text.as_bytes(), 0);
+    assert_eq!(end, text.len());
+    let parts: Vec<(Option<&str>, &str, &str)> = members
+        .iter()
+        .map(|m| {
+            (
+                m.key.clone().map(|k| &text[k]),
+                &text[m.value()],
+                &text[m.range()],
+            )
+        })
+        .collect();
+    assert_eq!(
+        parts,
+        [
+            (Some(r#""records""#), "[1,2]", r#""records": [1,2]"#),
+            (Some(r#""x""#), r#"{"y":[3]}"#, r#""x" : {"y":[3]}"#),
+            (None, "7 8", "7 8"),
+            (Some(r#""k""#), r#""v""#, r#""k":"v""#),
+        ]
+    );
+}
+
+#[test]
+fn strings_end_at_a_quote_that_can_end_them() {
+    let text = br#""it"s", 1"#;
+    assert_eq!(string_end(text, 0), 6);
+    assert_eq!(string_end(br#""a\"b" "#, 0), 6);
+    assert_eq!(string_end(br#""open"#, 0), 5);
+}
