@@ -8,9 +8,12 @@
 //!    reads the handler's CPU time and peak RSS from /proc.
 //! 5. Prints the results and the targets with pass/miss.
 //!
-//! Nothing leaves 127.0.0.1. `--soak N` instead sends N invocations and samples the RSS.
+//! Nothing leaves 127.0.0.1. `--soak N` instead sends N invocations and samples the RSS;
+//! `--memory` measures the peak RSS of workloads from tiny records to 256 MB bodies, each in a
+//! fresh handler process (`memory.rs`).
 
 mod handler;
+mod memory;
 mod sink;
 
 use std::path::PathBuf;
@@ -76,6 +79,21 @@ struct Cli {
     /// Extra environment for the handler, e.g. `--env MAX_CONCURRENT_REQUESTS=8` (repeatable).
     #[arg(long = "env", value_parser = parse_env)]
     envs: Vec<(String, String)>,
+    /// Measure memory instead of benchmarking: the peak RSS of each workload (realistic, tiny
+    /// and 1 MB records; 256 MB bodies; 4 partitions with and without MEMORY_BUDGET_MB=512; an
+    /// error answer of 200 MB), each in a fresh handler, against its target. The handler's
+    /// defaults apply (COMPRESSION=none) unless set with --env.
+    #[arg(long)]
+    memory: bool,
+    /// With --memory: only these rows, by id (comma-separated; an unknown id lists them).
+    #[arg(long, value_delimiter = ',')]
+    memory_rows: Vec<String>,
+    /// With --memory: also print each row's RSS, sampled every 10 ms.
+    #[arg(long)]
+    memory_trace: bool,
+    /// With --memory: send request bodies with a Content-Length instead of chunked.
+    #[arg(long)]
+    content_length: bool,
 }
 
 fn parse_env(s: &str) -> Result<(String, String), String> {
@@ -109,6 +127,7 @@ fn main() {
         .expect("a tokio runtime");
     let result = runtime.block_on(async {
         match cli.soak {
+            _ if cli.memory => memory::run(&cli, &binary).await,
             Some(n) => soak(&cli, &binary, n).await,
             None => bench(&cli, &binary).await,
         }
