@@ -42,8 +42,9 @@ pub const DEFAULT_EVENT_BYTES: usize = 200 * 1024;
 /// What records a [`Generator`] makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Records {
-    /// Entra's categories, drawn with these weights per mille (in [`Category::ALL`] order).
-    Mix([u64; 6]),
+    /// Entra's categories, drawn with these weights per mille (in [`Category::ALL`] order),
+    /// and compact audit records (about 1.2 KB, counted as `AuditLogs`) with the last weight.
+    Mix([u64; 7]),
     /// Tiny audit records of about 120 bytes (`time`, `category` and `properties.id` only),
     /// thousands to an event.
     Tiny,
@@ -53,16 +54,26 @@ pub enum Records {
 }
 
 impl Records {
-    /// The production mix: mostly user sign-ins (about 3.3 KB per record).
-    pub const DEFAULT: Records = Records::Mix(Category::MIX_PER_MILLE);
+    /// The production mix of [`Category::MIX_PER_MILLE`]: mostly user sign-ins, about 3.3 KB
+    /// per record ("sign-in heavy").
+    pub const DEFAULT: Records = {
+        let m = Category::MIX_PER_MILLE;
+        Records::Mix([m[0], m[1], m[2], m[3], m[4], m[5], 0])
+    };
+    /// Workload sign-ins and audit records, few user sign-ins: about 1.9 KB per record.
+    pub const MIXED: Records = Records::Mix([30, 0, 340, 290, 340, 0, 0]);
+    /// Mostly compact audit records: about 1.2 KB per record.
+    pub const AUDIT_HEAVY: Records = Records::Mix([0, 0, 25, 25, 0, 0, 950]);
 
     /// The names [`Records::from_name`] knows, for help texts.
-    pub const NAMES: &'static str = "default, tiny, large";
+    pub const NAMES: &'static str = "default (or signin-heavy), mixed, audit-heavy, tiny, large";
 
-    /// `default`, `tiny` or `large`.
+    /// A name of [`Records::NAMES`].
     pub fn from_name(name: &str) -> Option<Records> {
         match name {
-            "default" => Some(Records::DEFAULT),
+            "default" | "signin-heavy" => Some(Records::DEFAULT),
+            "mixed" => Some(Records::MIXED),
+            "audit-heavy" => Some(Records::AUDIT_HEAVY),
             "tiny" => Some(Records::Tiny),
             "large" => Some(Records::Large),
             _ => None,
@@ -155,10 +166,10 @@ impl Generator {
             self.rng.range(2, 38) as i64 * TICKS_PER_MILLI + self.rng.below(10_000) as i64;
         let at = self.clock;
         let record = match self.records {
-            Records::Mix(weights) => {
-                let category = Category::ALL[self.rng.weighted(&weights)];
-                records::record(&mut self.rng, &self.tenant, category, at)
-            }
+            Records::Mix(weights) => match Category::ALL.get(self.rng.weighted(&weights)) {
+                Some(&category) => records::record(&mut self.rng, &self.tenant, category, at),
+                None => records::compact_audit(&mut self.rng, &self.tenant, at),
+            },
             Records::Tiny => records::tiny(&mut self.rng, at),
             // `{"records":[` and `]}` around it.
             Records::Large => records::large(
@@ -549,6 +560,33 @@ mod tests {
         assert_eq!(decoded, inv.events);
         assert!(text.contains(r#""PartitionId":"2""#));
         assert!(text.contains(r#""SequenceNumberArray":"["#));
+    }
+
+    #[test]
+    fn the_mixes_have_their_sizes() {
+        let average = |records: Records| {
+            let inv = Generator::with_records(1, 0, records).invocation(20, DEFAULT_EVENT_BYTES);
+            let bytes: usize = inv.stats.categories.iter().map(|c| c.bytes).sum();
+            bytes / inv.stats.records()
+        };
+        let sizes = [
+            average(Records::DEFAULT),
+            average(Records::MIXED),
+            average(Records::AUDIT_HEAVY),
+        ];
+        assert!((3_000..3_600).contains(&sizes[0]), "{sizes:?}");
+        assert!((1_750..2_050).contains(&sizes[1]), "{sizes:?}");
+        assert!((1_100..1_400).contains(&sizes[2]), "{sizes:?}");
+        for name in [
+            "default",
+            "signin-heavy",
+            "mixed",
+            "audit-heavy",
+            "tiny",
+            "large",
+        ] {
+            assert!(Records::from_name(name).is_some(), "{name}");
+        }
     }
 
     #[test]

@@ -32,7 +32,8 @@ struct Cli {
     /// Largest event body in bytes; events are filled with records up to this size.
     #[arg(long, default_value_t = DEFAULT_EVENT_BYTES)]
     event_bytes: usize,
-    /// What records to make: `default` (the production mix), `tiny` (about 120 bytes each,
+    /// What records to make: `default` or `signin-heavy` (the production mix, about 3.3 KB a
+    /// record), `mixed` (about 1.9 KB), `audit-heavy` (about 1.2 KB), `tiny` (about 120 bytes,
     /// thousands to an event) or `large` (one record per event, as large as the event).
     #[arg(long, default_value = "default", value_parser = parse_records)]
     records: Records,

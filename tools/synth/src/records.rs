@@ -943,3 +943,76 @@ pub fn large(rng: &mut Rng, tenant: &Tenant, at: Ticks, bytes: usize) -> Record 
         json: write(&addresses),
     }
 }
+
+/// A compact audit record (about 1.2 KB, the smallest shape with Azure Monitor's common
+/// fields): a group membership change made by an application (an access package), naming
+/// the user only, with no modified properties, no user agent and no additional details.
+pub fn compact_audit(rng: &mut Rng, tenant: &Tenant, at: Ticks) -> Record {
+    let (name, operation) = if rng.chance(600) {
+        ("Add member to group", "Assign")
+    } else {
+        ("Remove member from group", "Unassign")
+    };
+    let correlation = rng.guid();
+    let user = rng.pick(&tenant.users);
+    let json = object(|o| {
+        o.str("time", &time::zulu7(at))
+            .str(
+                "resourceId",
+                &format!("/tenants/{}/providers/Microsoft.aadiam", tenant.id),
+            )
+            .str("operationName", name)
+            .str("operationVersion", "1.0")
+            .str("category", "AuditLogs")
+            .str("tenantId", &tenant.id)
+            .str("resultSignature", "None")
+            .int("durationMs", 0)
+            .str("callerIpAddress", "")
+            .str("correlationId", &correlation)
+            .str("identity", "Microsoft Approval Management")
+            .str("level", "Informational")
+            .obj("properties", |p| {
+                p.str(
+                    "id",
+                    &format!(
+                        "Directory_{}_{}",
+                        correlation,
+                        rng.token(5).to_ascii_uppercase()
+                    ),
+                )
+                .str("category", "GroupManagement")
+                .str("correlationId", &correlation)
+                .str("result", "success")
+                .str("resultReason", "")
+                .str("activityDisplayName", name)
+                .str("activityDateTime", &time::offset7(at))
+                .str("loggedByService", "Core Directory")
+                .str("operationType", operation)
+                .obj("initiatedBy", |i| {
+                    i.obj("app", |a| {
+                        a.str("appId", "65d91a3d-ab74-42e6-8a2f-0add61688c74")
+                            .str("displayName", "Microsoft Approval Management")
+                            .raw("servicePrincipalId", "null")
+                            .raw("servicePrincipalName", "null");
+                    });
+                })
+                .str("userAgent", "")
+                .arr("targetResources", |t| {
+                    t.obj(|r| {
+                        r.str("id", &user.id)
+                            .raw("displayName", "null")
+                            .str("type", "User")
+                            .str("userPrincipalName", &user.upn)
+                            .raw("modifiedProperties", "[]")
+                            .raw("administrativeUnits", "[]");
+                    });
+                })
+                .raw("additionalDetails", "[]");
+            });
+    });
+    Record {
+        category: Category::AuditLogs,
+        failed: false,
+        json,
+    }
+}
