@@ -65,7 +65,7 @@ struct Cli {
     seed: u64,
     /// Records to generate (not with --memory, whose rows choose): `default` or `signin-heavy`
     /// (about 3.3 KB a record), `mixed` (about 1.9 KB), `audit-heavy` (about 1.2 KB), `tiny`
-    /// (about 120 bytes) or `large` (one record per event, as large as the event).
+    /// (about 140 bytes) or `large` (one record per event, as large as the event).
     #[arg(long, default_value = "default", value_parser = parse_records)]
     records: Records,
     /// Extra start-to-ready measurements (separate short-lived processes).
@@ -85,15 +85,16 @@ struct Cli {
     #[arg(long = "env", value_parser = parse_env)]
     envs: Vec<(String, String)>,
     /// Measure memory instead of benchmarking: the peak RSS of each workload (realistic, tiny
-    /// and 1 MB records; 256 MB bodies; 4 partitions with and without MEMORY_BUDGET_MB=512; an
-    /// error answer of 200 MB), each in a fresh handler, against its target. The handler's
-    /// defaults apply (COMPRESSION=none) unless set with --env.
+    /// and 1 MB records; 256 MB bodies; 4 partitions with the default budget and with
+    /// MEMORY_BUDGET_MB=512 and 212; an error answer of 200 MB), each in a fresh handler,
+    /// against its target. The handler's defaults apply (COMPRESSION=none) unless set with --env.
     #[arg(long)]
     memory: bool,
     /// With --memory: only these rows, by id (comma-separated; an unknown id lists them).
     #[arg(long, value_delimiter = ',')]
     memory_rows: Vec<String>,
-    /// With --memory: also print each row's RSS, sampled every 10 ms.
+    /// With --memory: also print where the memory was at each row's highest RSS sample (from
+    /// /proc/<pid>/smaps) and the RSS sampled every 10 ms.
     #[arg(long)]
     memory_trace: bool,
     /// With --memory: send request bodies with a Content-Length instead of chunked.

@@ -45,7 +45,7 @@ pub enum Records {
     /// Entra's categories, drawn with these weights per mille (in [`Category::ALL`] order),
     /// and compact audit records (about 1.2 KB, counted as `AuditLogs`) with the last weight.
     Mix([u64; 7]),
-    /// Tiny audit records of about 120 bytes (`time`, `category` and `properties.id` only),
+    /// Tiny audit records of about 140 bytes (`time`, `category` and `properties.id` only),
     /// thousands to an event.
     Tiny,
     /// One audit record per event, as large as the event: records above the handler's

@@ -33,7 +33,7 @@ struct Cli {
     #[arg(long, default_value_t = DEFAULT_EVENT_BYTES)]
     event_bytes: usize,
     /// What records to make: `default` or `signin-heavy` (the production mix, about 3.3 KB a
-    /// record), `mixed` (about 1.9 KB), `audit-heavy` (about 1.2 KB), `tiny` (about 120 bytes,
+    /// record), `mixed` (about 1.9 KB), `audit-heavy` (about 1.2 KB), `tiny` (about 140 bytes,
     /// thousands to an event) or `large` (one record per event, as large as the event).
     #[arg(long, default_value = "default", value_parser = parse_records)]
     records: Records,

@@ -815,7 +815,7 @@ fn provisioning(rng: &mut Rng, tenant: &Tenant, at: Ticks) -> (Vec<u8>, bool) {
     (json, outcome == 2)
 }
 
-/// A tiny record, the least an Entra record carries (about 120 bytes):
+/// A tiny record, the least an Entra record carries (about 140 bytes):
 /// `{"time":…,"category":"AuditLogs","properties":{"id":…}}`. Packed by the thousand into an
 /// event, such records are the worst case for anything that grows with the record count.
 pub fn tiny(rng: &mut Rng, at: Ticks) -> Record {
