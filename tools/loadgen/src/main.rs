@@ -8,9 +8,12 @@
 //!    reads the handler's CPU time and peak RSS from /proc.
 //! 5. Prints the results and the targets with pass/miss.
 //!
-//! Nothing leaves 127.0.0.1. `--soak N` instead sends N invocations and samples the RSS.
+//! Nothing leaves 127.0.0.1. `--soak N` instead sends N invocations and samples the RSS;
+//! `--memory` measures the peak RSS of workloads from tiny records to 256 MB bodies, each in a
+//! fresh handler process (`memory.rs`).
 
 mod handler;
+mod memory;
 mod sink;
 
 use std::path::PathBuf;
@@ -20,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use clap::Parser;
-use entra_synth::{DEFAULT_EVENT_BYTES, DEFAULT_EVENTS, Generator, Stats};
+use entra_synth::{DEFAULT_EVENT_BYTES, DEFAULT_EVENTS, Generator, Records, Stats};
 use handler::{Handler, ProcStats};
 
 const MB: f64 = 1e6;
@@ -60,6 +63,11 @@ struct Cli {
     /// Seed of the generated data.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Records to generate (not with --memory, whose rows choose): `default` or `signin-heavy`
+    /// (about 3.3 KB a record), `mixed` (about 1.9 KB), `audit-heavy` (about 1.2 KB), `tiny`
+    /// (about 140 bytes) or `large` (one record per event, as large as the event).
+    #[arg(long, default_value = "default", value_parser = parse_records)]
+    records: Records,
     /// Extra start-to-ready measurements (separate short-lived processes).
     #[arg(long, default_value_t = 5)]
     starts: usize,
@@ -76,6 +84,26 @@ struct Cli {
     /// Extra environment for the handler, e.g. `--env MAX_CONCURRENT_REQUESTS=8` (repeatable).
     #[arg(long = "env", value_parser = parse_env)]
     envs: Vec<(String, String)>,
+    /// Measure memory instead of benchmarking: the peak RSS of each workload (realistic, tiny
+    /// and 1 MB records; 256 MB bodies; 4 partitions with the default budget and with
+    /// MEMORY_BUDGET_MB=512 and 212; an error answer of 200 MB), each in a fresh handler,
+    /// against its target. The handler's defaults apply (COMPRESSION=none) unless set with --env.
+    #[arg(long)]
+    memory: bool,
+    /// With --memory: only these rows, by id (comma-separated; an unknown id lists them).
+    #[arg(long, value_delimiter = ',')]
+    memory_rows: Vec<String>,
+    /// With --memory: also print where the memory was at each row's highest RSS sample (from
+    /// /proc/<pid>/smaps) and the RSS sampled every 10 ms.
+    #[arg(long)]
+    memory_trace: bool,
+    /// With --memory: send request bodies with a Content-Length instead of chunked.
+    #[arg(long)]
+    content_length: bool,
+}
+
+fn parse_records(name: &str) -> Result<Records, String> {
+    Records::from_name(name).ok_or_else(|| format!("expected one of {}", Records::NAMES))
 }
 
 fn parse_env(s: &str) -> Result<(String, String), String> {
@@ -109,6 +137,7 @@ fn main() {
         .expect("a tokio runtime");
     let result = runtime.block_on(async {
         match cli.soak {
+            _ if cli.memory => memory::run(&cli, &binary).await,
             Some(n) => soak(&cli, &binary, n).await,
             None => bench(&cli, &binary).await,
         }
@@ -138,7 +167,8 @@ fn generate(cli: &Cli, partitions: usize) -> (Vec<Arc<Payload>>, Stats) {
     let mut stats = Stats::default();
     let payloads = (0..partitions.max(1))
         .map(|p| {
-            let inv = Generator::new(cli.seed, p as u32).invocation(cli.events, cli.event_bytes);
+            let inv = Generator::with_records(cli.seed, p as u32, cli.records)
+                .invocation(cli.events, cli.event_bytes);
             stats.merge(&inv.stats);
             Arc::new(Payload {
                 request: Bytes::from(inv.request),

@@ -1,13 +1,15 @@
 //! A stand-in for Coralogix: answers 200 to `POST /logs/v1/singles` once it has read the body,
-//! and counts what arrived.
+//! and counts what arrived. It can also refuse the next requests with a 500 and a large error
+//! body, to see how much of an error answer the handler reads.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
 /// What the sink has received so far.
@@ -19,8 +21,13 @@ pub struct Counters {
     /// Body bytes of JSON (for gzip, the size the gzip trailer records).
     pub json_bytes: AtomicU64,
     /// Entries counted in uncompressed bodies (gzip bodies are not inflated, to keep the sink
-    /// cheap; the handler's own summary line counts those).
+    /// cheap; the handler's own summary line counts those). Refused requests are not counted.
     pub entries: AtomicU64,
+    /// Requests answered 500 so far.
+    pub refused: AtomicU64,
+    /// How many of the next requests to answer 500 with `error_body`.
+    refuse_next: AtomicU64,
+    error_body: Mutex<Bytes>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -39,6 +46,20 @@ impl Counters {
             json_bytes: self.json_bytes.load(Relaxed),
             entries: self.entries.load(Relaxed),
         }
+    }
+
+    /// Answers the next `n` requests with a 500 and an error body of `body_bytes` bytes (sent
+    /// with its Content-Length); the requests after them are accepted again.
+    pub fn refuse_next(&self, n: u64, body_bytes: usize) {
+        let mut body = self.error_body.lock().expect("not poisoned");
+        if body.len() != body_bytes {
+            let mut text = br#"{"error":"internal error","detail":""#.to_vec();
+            text.resize(body_bytes.saturating_sub(2), b'x');
+            text.extend_from_slice(br#""}"#);
+            text.truncate(body_bytes);
+            *body = Bytes::from(text);
+        }
+        self.refuse_next.store(n, Relaxed);
     }
 }
 
@@ -67,12 +88,20 @@ pub async fn start() -> std::io::Result<(u16, Arc<Counters>)> {
     Ok((port, counters))
 }
 
-async fn singles(State(c): State<Arc<Counters>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn singles(State(c): State<Arc<Counters>>, headers: HeaderMap, body: Bytes) -> Response {
     let gzip = headers
         .get(header::CONTENT_ENCODING)
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
     c.requests.fetch_add(1, Relaxed);
     c.wire_bytes.fetch_add(body.len() as u64, Relaxed);
+    if c.refuse_next
+        .fetch_update(Relaxed, Relaxed, |n| n.checked_sub(1))
+        .is_ok()
+    {
+        c.refused.fetch_add(1, Relaxed);
+        let error = c.error_body.lock().expect("not poisoned").clone();
+        return (StatusCode::INTERNAL_SERVER_ERROR, error).into_response();
+    }
     if gzip {
         // ISIZE: the last four bytes of a gzip stream hold the uncompressed length.
         let isize = body
@@ -87,5 +116,5 @@ async fn singles(State(c): State<Arc<Counters>>, headers: HeaderMap, body: Bytes
         let n = memchr::memmem::find_iter(&body, b"{\"applicationName\":").count();
         c.entries.fetch_add(n as u64, Relaxed);
     }
-    StatusCode::OK
+    StatusCode::OK.into_response()
 }

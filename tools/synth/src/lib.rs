@@ -40,10 +40,59 @@ pub const DEFAULT_EVENTS: usize = 100;
 /// Largest event body: Entra packs records into messages of about 200-250 KB.
 pub const DEFAULT_EVENT_BYTES: usize = 200 * 1024;
 
+/// What records a [`Generator`] makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Records {
+    /// Entra's categories, drawn with these weights per mille (in [`Category::ALL`] order),
+    /// and compact audit records (about 1.2 KB, counted as `AuditLogs`) with the last weight.
+    Mix([u64; 7]),
+    /// Tiny audit records of about 140 bytes (`time`, `category` and `properties.id` only),
+    /// thousands to an event.
+    Tiny,
+    /// One audit record per event, as large as the event: records above the handler's
+    /// `MAX_ENTRY_BYTES` are sent in parts.
+    Large,
+}
+
+impl Records {
+    /// The production mix of [`Category::MIX_PER_MILLE`]: mostly user sign-ins, about 3.3 KB
+    /// per record ("sign-in heavy").
+    pub const DEFAULT: Records = {
+        let m = Category::MIX_PER_MILLE;
+        Records::Mix([m[0], m[1], m[2], m[3], m[4], m[5], 0])
+    };
+    /// Workload sign-ins and audit records, few user sign-ins: about 1.9 KB per record.
+    pub const MIXED: Records = Records::Mix([30, 0, 340, 290, 340, 0, 0]);
+    /// Mostly compact audit records: about 1.2 KB per record.
+    pub const AUDIT_HEAVY: Records = Records::Mix([0, 0, 25, 25, 0, 0, 950]);
+
+    /// The names [`Records::from_name`] knows, for help texts.
+    pub const NAMES: &'static str = "default (or signin-heavy), mixed, audit-heavy, tiny, large";
+
+    /// A name of [`Records::NAMES`].
+    pub fn from_name(name: &str) -> Option<Records> {
+        match name {
+            "default" | "signin-heavy" => Some(Records::DEFAULT),
+            "mixed" => Some(Records::MIXED),
+            "audit-heavy" => Some(Records::AUDIT_HEAVY),
+            "tiny" => Some(Records::Tiny),
+            "large" => Some(Records::Large),
+            _ => None,
+        }
+    }
+}
+
+impl Default for Records {
+    fn default() -> Self {
+        Records::DEFAULT
+    }
+}
+
 /// Makes records, events and invocations for one tenant and one Event Hub partition.
 pub struct Generator {
     rng: Rng,
     tenant: Tenant,
+    records: Records,
     partition: u32,
     clock: Ticks,
     sequence: i64,
@@ -82,6 +131,11 @@ impl Generator {
     /// A generator for tenant `seed`, partition `partition`. Partitions of the same seed share
     /// the tenant (users, apps, policies) but carry different records.
     pub fn new(seed: u64, partition: u32) -> Self {
+        Self::with_records(seed, partition, Records::DEFAULT)
+    }
+
+    /// A generator of `records` (the same tenant and partition as [`Generator::new`]).
+    pub fn with_records(seed: u64, partition: u32, records: Records) -> Self {
         let tenant = Tenant::new(&mut Rng::new(seed));
         let mut rng = Rng::new(
             seed.wrapping_mul(0x2545_F491_4F6C_DD1D)
@@ -92,6 +146,7 @@ impl Generator {
         Generator {
             rng,
             tenant,
+            records,
             partition,
             clock,
             sequence,
@@ -100,21 +155,32 @@ impl Generator {
         }
     }
 
-    /// The next record, in the category mix of [`Category::MIX_PER_MILLE`].
+    /// The next record (for [`Records::Large`], one of [`DEFAULT_EVENT_BYTES`]).
     pub fn record(&mut self) -> Record {
-        self.timed_record().0
+        self.timed_record(DEFAULT_EVENT_BYTES).0
     }
 
-    fn timed_record(&mut self) -> (Record, Ticks) {
+    /// The next record; a large one fills an event of `event_bytes`.
+    fn timed_record(&mut self, event_bytes: usize) -> (Record, Ticks) {
         // About 50 records a second, with sub-millisecond digits like Entra's.
         self.clock +=
             self.rng.range(2, 38) as i64 * TICKS_PER_MILLI + self.rng.below(10_000) as i64;
-        let category = Category::ALL[self.rng.weighted(&Category::MIX_PER_MILLE)];
         let at = self.clock;
-        (
-            records::record(&mut self.rng, &self.tenant, category, at),
-            at,
-        )
+        let record = match self.records {
+            Records::Mix(weights) => match Category::ALL.get(self.rng.weighted(&weights)) {
+                Some(&category) => records::record(&mut self.rng, &self.tenant, category, at),
+                None => records::compact_audit(&mut self.rng, &self.tenant, at),
+            },
+            Records::Tiny => records::tiny(&mut self.rng, at),
+            // `{"records":[` and `]}` around it.
+            Records::Large => records::large(
+                &mut self.rng,
+                &self.tenant,
+                at,
+                event_bytes.saturating_sub(14),
+            ),
+        };
+        (record, at)
     }
 
     /// The next event: `{"records":[...]}` filled with records up to `max_bytes`.
@@ -126,7 +192,7 @@ impl Generator {
         loop {
             let (record, at) = match self.pending.take() {
                 Some(p) => p,
-                None => self.timed_record(),
+                None => self.timed_record(max_bytes),
             };
             // +2 for the comma and the closing `]}`.
             if !records.is_empty() && body.len() + record.json.len() + 3 > max_bytes {
@@ -495,6 +561,77 @@ mod tests {
         assert_eq!(decoded, inv.events);
         assert!(text.contains(r#""PartitionId":"2""#));
         assert!(text.contains(r#""SequenceNumberArray":"["#));
+    }
+
+    #[test]
+    fn the_mixes_have_their_sizes() {
+        let average = |records: Records| {
+            let inv = Generator::with_records(1, 0, records).invocation(20, DEFAULT_EVENT_BYTES);
+            let bytes: usize = inv.stats.categories.iter().map(|c| c.bytes).sum();
+            bytes / inv.stats.records()
+        };
+        let sizes = [
+            average(Records::DEFAULT),
+            average(Records::MIXED),
+            average(Records::AUDIT_HEAVY),
+        ];
+        assert!((3_000..3_600).contains(&sizes[0]), "{sizes:?}");
+        assert!((1_750..2_050).contains(&sizes[1]), "{sizes:?}");
+        assert!((1_100..1_400).contains(&sizes[2]), "{sizes:?}");
+        for name in [
+            "default",
+            "signin-heavy",
+            "mixed",
+            "audit-heavy",
+            "tiny",
+            "large",
+        ] {
+            assert!(Records::from_name(name).is_some(), "{name}");
+        }
+    }
+
+    #[test]
+    fn tiny_records_are_tiny_and_many() {
+        let inv = Generator::with_records(1, 0, Records::Tiny).invocation(2, 1_000_000);
+        for body in &inv.events {
+            assert!(
+                body.len() <= 1_000_000 && body.len() > 999_000,
+                "{}",
+                body.len()
+            );
+        }
+        let audit = &inv.stats.categories[Category::AuditLogs.index()];
+        assert_eq!(audit.records, inv.stats.records());
+        assert!(audit.records > 2 * 6_000, "{}", audit.records);
+        assert!(
+            (100..=150).contains(&audit.smallest) && audit.largest <= 150,
+            "{audit:?}"
+        );
+        let text = std::str::from_utf8(&inv.events[0]).unwrap();
+        assert!(
+            text.starts_with(r#"{"records":[{"time":""#)
+                && text.contains(r#"","category":"AuditLogs","properties":{"id":"Directory_"#)
+        );
+    }
+
+    #[test]
+    fn large_records_fill_their_event() {
+        let inv = Generator::with_records(1, 0, Records::Large).invocation(3, 1_000_000);
+        assert_eq!(inv.stats.records(), 3);
+        for body in &inv.events {
+            assert!(
+                body.len() <= 1_000_000 && body.len() > 999_000,
+                "{}",
+                body.len()
+            );
+            assert!(body.starts_with(b"{\"records\":[{\"time\":") && body.ends_with(b"}]}"));
+        }
+        // The addresses are a JSON array inside a string (entra-loadgen's tests parse it).
+        let text = std::str::from_utf8(&inv.events[0]).unwrap();
+        assert!(text.contains(
+            r#"{"displayName":"AppAddress","oldValue":"[]","newValue":"[{\"AddressType\":0,\"Address\":\"https://app-00000."#
+        ));
+        assert!(text.matches(r#"\"IsReplyAddressDefault\":false}"#).count() > 5_000);
     }
 
     #[test]

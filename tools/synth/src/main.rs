@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use entra_synth::{DEFAULT_EVENT_BYTES, DEFAULT_EVENTS, Generator, Stats};
+use entra_synth::{DEFAULT_EVENT_BYTES, DEFAULT_EVENTS, Generator, Records, Stats};
 
 #[derive(Parser)]
 #[command(
@@ -32,14 +32,23 @@ struct Cli {
     /// Largest event body in bytes; events are filled with records up to this size.
     #[arg(long, default_value_t = DEFAULT_EVENT_BYTES)]
     event_bytes: usize,
+    /// What records to make: `default` or `signin-heavy` (the production mix, about 3.3 KB a
+    /// record), `mixed` (about 1.9 KB), `audit-heavy` (about 1.2 KB), `tiny` (about 140 bytes,
+    /// thousands to an event) or `large` (one record per event, as large as the event).
+    #[arg(long, default_value = "default", value_parser = parse_records)]
+    records: Records,
     /// Generate this many invocations for the statistics (only the first is written).
     #[arg(long, default_value_t = 1)]
     invocations: usize,
 }
 
+fn parse_records(name: &str) -> Result<Records, String> {
+    Records::from_name(name).ok_or_else(|| format!("expected one of {}", Records::NAMES))
+}
+
 fn main() -> std::io::Result<()> {
     let cli = Cli::parse();
-    let mut generator = Generator::new(cli.seed, cli.partition);
+    let mut generator = Generator::with_records(cli.seed, cli.partition, cli.records);
     let mut stats = Stats::default();
     for i in 0..cli.invocations.max(1) {
         let inv = generator.invocation(cli.events, cli.event_bytes);
