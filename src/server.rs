@@ -207,10 +207,13 @@ async fn answer(
         .partition_id
         .clone()
         .unwrap_or_else(|| "?".into());
-    let retry_label = inv
+    let retry = inv
         .retry
         .filter(|r| r.retry_count > 0)
-        .map(|r| format!(" retry={}/{}", r.retry_count, r.max_retry_count))
+        .map(|r| format!("{}/{}", r.retry_count, r.max_retry_count));
+    let retry_label = retry
+        .as_ref()
+        .map(|r| format!(" retry={r}"))
         .unwrap_or_default();
     let line = format!("partition={partition_label}{retry_label} {summary}");
     if let Some(sample) = &o.report.untimed_sample {
@@ -221,7 +224,7 @@ async fn answer(
     }
 
     if not_delivered == 0 {
-        summary.log(Severity::Info, &partition_label, &line);
+        summary.log(Severity::Info, &partition_label, retry.as_deref());
         return response::success(vec![line], Map::new());
     }
     let reason = o
@@ -266,7 +269,7 @@ async fn answer(
             "dead-lettered {not_delivered} entries to the '{}' blob output: {reason}",
             deadletter::OUTPUT_BINDING
         );
-        summary.log(Severity::Warn, &partition_label, &line);
+        summary.log(Severity::Warn, &partition_label, retry.as_deref());
         warn!("{note}");
         let mut outputs = Map::new();
         outputs.insert(deadletter::OUTPUT_BINDING.into(), Value::String(blob));
@@ -284,7 +287,7 @@ async fn answer(
             ""
         }
     );
-    summary.log(Severity::Error, &partition_label, &line);
+    summary.log(Severity::Error, &partition_label, retry.as_deref());
     error!("{msg}");
     let status = if stopping {
         StatusCode::SERVICE_UNAVAILABLE

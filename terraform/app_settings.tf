@@ -39,12 +39,13 @@ locals {
     WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID = "SystemAssigned"
   }
 
-  # Read by the handler (src/settings.rs, names::ALL): one line per setting.
+  # Read by the handler (src/settings/mod.rs, TABLE): one line per setting.
   handler_app_settings = {
     CORALOGIX_PRIVATE_KEY      = "@Microsoft.KeyVault(SecretUri=${local.coralogix_key_secret_uri})"
     CORALOGIX_REGION           = var.coralogix_region
     CORALOGIX_DOMAIN           = var.coralogix_domain
     CORALOGIX_ENDPOINT         = var.coralogix_endpoint
+    EXTRA_CA_CERTS             = var.extra_ca_certs
     CORALOGIX_APPLICATION      = var.coralogix_application
     CORALOGIX_SUBSYSTEM        = var.coralogix_subsystem
     CORALOGIX_SUBSYSTEM_MAP    = var.coralogix_subsystem_map

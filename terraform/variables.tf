@@ -355,6 +355,13 @@ variable "coralogix_domain" {
   nullable    = false
 }
 
+variable "extra_ca_certs" {
+  description = "EXTRA_CA_CERTS, optional: PEM certificates to trust besides the system's (a TLS-inspecting proxy, a private endpoint's CA), as PEM text or the path of a PEM file on the app's file system."
+  type        = string
+  default     = ""
+  nullable    = false
+}
+
 variable "coralogix_endpoint" {
   description = "CORALOGIX_ENDPOINT, optional: a full https:// base URL (e.g. a PrivateLink or proxy host); overrides coralogix_domain and coralogix_region."
   type        = string
@@ -398,9 +405,9 @@ variable "drop_successful_categories" {
 }
 
 variable "compression" {
-  description = "COMPRESSION of requests to Coralogix. gzip cuts egress several-fold; Coralogix does not document gzip on /logs/v1/singles, so try it and watch for rejections before relying on it."
+  description = "COMPRESSION of requests to Coralogix: gzip (Content-Encoding: gzip, about five times fewer bytes of egress; if Coralogix answers 415 the handler falls back to uncompressed once and logs it) or none."
   type        = string
-  default     = "none"
+  default     = "gzip"
   nullable    = false
 
   validation {
@@ -499,17 +506,16 @@ variable "shutdown_grace_seconds" {
 }
 
 variable "log_level" {
-  description = "LOG_LEVEL, optional: the handler's log filter (error, warn, info, debug, or a tracing directive). Empty: info."
+  description = "LOG_LEVEL, optional: the handler's log filter (error, warn, info, debug, trace, off; the host.json names Information, Warning, Critical, None; or tracing directives). Empty: info."
   type        = string
   default     = ""
   nullable    = false
 
-  # The ARM template takes any string here (a parameter cannot carry a pattern). The binary
-  # hands the value to tracing's EnvFilter, which ignores directives it cannot read, so a typo
-  # would silently leave the level at its default: accept levels and target=level lists only.
+  # The ARM template takes any string here (a parameter cannot carry a pattern); the binary
+  # refuses a value it cannot read at start. Checking here too catches a typo at plan time.
   validation {
-    condition     = var.log_level == "" || can(regex("^([A-Za-z0-9_:.-]+=)?(off|error|warn|info|debug|trace)(,([A-Za-z0-9_:.-]+=)?(off|error|warn|info|debug|trace))*$", lower(var.log_level)))
-    error_message = "log_level must be empty, a level (off, error, warn, info, debug, trace) or a comma-separated list of level and target=level directives, e.g. info,entra_coralogix=debug."
+    condition     = var.log_level == "" || can(regex("^(information|warning|critical|none|(([A-Za-z0-9_:.-]+=)?(off|error|warn|info|debug|trace)(,([A-Za-z0-9_:.-]+=)?(off|error|warn|info|debug|trace))*))$", lower(var.log_level)))
+    error_message = "log_level must be empty, a level (off, error, warn, info, debug, trace, or Information, Warning, Critical, None) or a comma-separated list of level and target=level directives, e.g. info,entra_coralogix=debug."
   }
 }
 

@@ -330,37 +330,12 @@ async fn retry_after_zero_or_in_the_past_does_not_make_a_flood() {
     }
 }
 
-/// A TLS endpoint with a self-signed certificate that nobody trusts.
-async fn untrusted_tls_endpoint() -> String {
-    let cert =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
-    let key = rustls::pki_types::PrivateKeyDer::try_from(cert.key_pair.serialize_der()).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(vec![cert.cert.der().clone()], key)
-    .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                let _ = acceptor.accept(stream).await;
-            });
-        }
-    });
-    format!("https://127.0.0.1:{}", addr.port())
-}
-
 #[tokio::test]
 async fn a_refused_certificate_fails_at_once() {
     let ingress = Ingress::start(KEY).await;
-    let endpoint = untrusted_tls_endpoint().await;
+    // Its self-signed certificate is not trusted: no EXTRA_CA_CERTS.
+    let tls = Ingress::start_tls(KEY).await;
+    let endpoint = tls.url();
     let handler = Handler::start(
         &ingress,
         &[

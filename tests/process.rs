@@ -3,22 +3,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
+use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
+use common::served::{invoke, post};
 use common::*;
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_entra-coralogix");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 #[test]
 fn configuration_errors_stop_the_process_with_one_line_naming_the_setting() {
@@ -109,6 +99,27 @@ fn configuration_errors_stop_the_process_with_one_line_naming_the_setting() {
             ],
             "MAX_BODY_BYTES",
         ),
+        (
+            &[
+                ("CORALOGIX_PRIVATE_KEY", KEY),
+                ("CORALOGIX_REGION", "EU1"),
+                ("FUNCTIONS_CUSTOMHANDLER_PORT", &port),
+                ("EXTRA_CA_CERTS", "/nonexistent/proxy-ca.pem"),
+            ],
+            "EXTRA_CA_CERTS",
+        ),
+        (
+            &[
+                ("CORALOGIX_PRIVATE_KEY", KEY),
+                ("CORALOGIX_REGION", "EU1"),
+                ("FUNCTIONS_CUSTOMHANDLER_PORT", &port),
+                (
+                    "EXTRA_CA_CERTS",
+                    "-----BEGIN CERTIFICATE-----\n%%% not base64 %%%\n-----END CERTIFICATE-----",
+                ),
+            ],
+            "EXTRA_CA_CERTS",
+        ),
     ];
     for (env, setting) in cases {
         let out = run_binary(&[], env, b"");
@@ -179,106 +190,6 @@ async fn on_sigterm_an_invocation_in_flight_stops_within_the_grace_and_fails() {
         signalled.elapsed() < Duration::from_secs(10),
         "the process ends"
     );
-}
-
-/// The binary serving on a port, with its output collected.
-struct Served {
-    child: Child,
-    port: u16,
-    ready_after: Duration,
-    stdout: std::thread::JoinHandle<String>,
-    stderr: std::thread::JoinHandle<String>,
-}
-
-/// Drains a pipe on its own thread, so a chatty child never blocks on a full pipe.
-fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = pipe.read_to_string(&mut text);
-        text
-    })
-}
-
-impl Served {
-    fn start(env: &[(&str, &str)]) -> Served {
-        let port = free_port();
-        let started = Instant::now();
-        let mut child = Command::new(BIN)
-            .env_clear()
-            .env("FUNCTIONS_CUSTOMHANDLER_PORT", port.to_string())
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdout = drain(child.stdout.take().unwrap());
-        let stderr = drain(child.stderr.take().unwrap());
-        // Poll GET / as the host does (it polls every 25 ms).
-        loop {
-            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-                use std::io::Write;
-                s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                    .unwrap();
-                let mut answer = String::new();
-                let _ = s.read_to_string(&mut answer);
-                if answer.starts_with("HTTP/1.1 200") {
-                    break;
-                }
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "not ready in 10 s"
-            );
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        Served {
-            child,
-            port,
-            ready_after: started.elapsed(),
-            stdout,
-            stderr,
-        }
-    }
-
-    /// Stops with SIGTERM and returns (exit success, stdout, stderr).
-    fn stop(self) -> (bool, String, String) {
-        // SAFETY: signals our own child process, which has not been waited for yet.
-        let sent = unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
-        assert_eq!(sent, 0, "could not send SIGTERM");
-        self.stop_waiting()
-    }
-
-    /// Waits for the process to end (after a signal sent elsewhere).
-    fn stop_waiting(mut self) -> (bool, String, String) {
-        let status = self.child.wait().unwrap();
-        (
-            status.success(),
-            self.stdout.join().unwrap(),
-            self.stderr.join().unwrap(),
-        )
-    }
-}
-
-/// Invokes the served binary (the test's runtime also runs the ingress).
-async fn invoke(served: Served, body: Vec<u8>) -> (Served, u16, Value) {
-    let (status, answer) = post(served.port, body).await;
-    (served, status, serde_json::from_slice(&answer).unwrap())
-}
-
-/// POSTs an invocation to the served binary, as the host does: (status, body).
-async fn post(port: u16, body: Vec<u8>) -> (u16, Vec<u8>) {
-    // The client needs a TLS provider even for plain HTTP; the handler's own is not in this
-    // process.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let r = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/EventHubTrigger"))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.bytes().await.unwrap().to_vec())
 }
 
 /// The local address of a listening TCP socket on `port`, from /proc/net/tcp{,6}.

@@ -1,6 +1,7 @@
 //! The HTTP sink: one reused reqwest client posting to `/logs/v1/singles`.
 
 use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use reqwest::Url;
@@ -21,14 +22,24 @@ const MAX_ERROR_BODY_BYTES: usize = 4096;
 /// one is dropped with its connection.
 const MAX_OK_BODY_BYTES: usize = 64 * 1024;
 
+/// Why the HTTP client could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
+    /// No endpoint in the settings (a dry run's settings).
     #[error("no Coralogix endpoint configured")]
     NoEndpoint,
+    /// No key in the settings (a dry run's settings).
     #[error("no Coralogix API key configured")]
     NoKey,
-    #[error("the HTTP client could not be built: {0}")]
-    Build(String),
+    /// The key cannot be an HTTP header value.
+    #[error("the API key is not a valid header value")]
+    KeyHeader,
+    /// `EXTRA_CA_CERTS` holds no certificate reqwest can use.
+    #[error("EXTRA_CA_CERTS: not a PEM certificate bundle")]
+    ExtraCa(#[source] reqwest::Error),
+    /// reqwest refused the configuration.
+    #[error("the HTTP client could not be built")]
+    Build(#[source] reqwest::Error),
 }
 
 /// Posts request bodies to Coralogix. Cheap to share: the connection pool is inside.
@@ -37,7 +48,9 @@ pub struct HttpSink {
     url: Url,
     auth: HeaderValue,
     key: ApiKey,
-    compression: Compression,
+    /// `COMPRESSION=gzip`, until Coralogix answers a gzip request with 415: from then on, for
+    /// the life of the sink, requests go uncompressed (and are not compressed to begin with).
+    gzip: AtomicBool,
 }
 
 impl std::fmt::Debug for HttpSink {
@@ -45,7 +58,7 @@ impl std::fmt::Debug for HttpSink {
         f.debug_struct("HttpSink")
             .field("url", &self.url.as_str())
             .field("key", &self.key)
-            .field("compression", &self.compression)
+            .field("gzip", &self.gzip.load(Ordering::Relaxed))
             .finish()
     }
 }
@@ -65,9 +78,16 @@ impl HttpSink {
             let _ = rustls::crypto::ring::default_provider().install_default();
         });
         let mut auth = HeaderValue::from_str(&format!("Bearer {}", key.expose()))
-            .map_err(|_| ClientError::Build("the API key is not a valid header value".into()))?;
+            .map_err(|_| ClientError::KeyHeader)?;
         auth.set_sensitive(true);
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(pem) = &settings.extra_ca_certs {
+            // Trusted besides the system's roots (a TLS-inspecting proxy, a private CA).
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                .map_err(ClientError::ExtraCa)?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        let client = builder
             .user_agent(concat!(
                 env!("CARGO_PKG_NAME"),
                 "/",
@@ -78,13 +98,13 @@ impl HttpSink {
             .pool_idle_timeout(Duration::from_secs(60))
             .tcp_nodelay(true)
             .build()
-            .map_err(|e| ClientError::Build(e.to_string()))?;
+            .map_err(ClientError::Build)?;
         Ok(HttpSink {
             client,
             url,
             auth,
             key,
-            compression: settings.compression,
+            gzip: AtomicBool::new(settings.compression == Compression::Gzip),
         })
     }
 
@@ -112,17 +132,41 @@ async fn read_capped(response: &mut reqwest::Response, max: usize) -> Vec<u8> {
 
 impl Sink for HttpSink {
     async fn send(&self, request: &Request, timeout: Duration) -> Attempt {
-        let mut builder = self
+        let gzip = self.compresses();
+        let attempt = self.post(request, timeout, gzip).await;
+        if gzip && matches!(attempt, Attempt::Answered { status: 415, .. }) {
+            // The endpoint does not take gzip: say so once, and send uncompressed from now on
+            // (this request too, at once).
+            if self.gzip.swap(false, Ordering::Relaxed) {
+                tracing::warn!(
+                    "Coralogix answered 415 to a gzip request: sending uncompressed from now on (set COMPRESSION=none to stop trying gzip)"
+                );
+            }
+            return Attempt::EncodingRefused;
+        }
+        attempt
+    }
+
+    fn compresses(&self) -> bool {
+        self.gzip.load(Ordering::Relaxed)
+    }
+}
+
+impl HttpSink {
+    /// One POST of `request`, compressed or not.
+    async fn post(&self, request: &Request, timeout: Duration, gzip: bool) -> Attempt {
+        let builder = self
             .client
             .post(self.url.clone())
             .header(CONTENT_TYPE, "application/json")
             .header(AUTHORIZATION, self.auth.clone())
             .timeout(timeout);
-        builder = match self.compression {
-            Compression::None => builder.body(request.body().clone()),
-            Compression::Gzip => builder
+        let builder = if gzip {
+            builder
                 .header(CONTENT_ENCODING, "gzip")
-                .body(request.gzip_body()),
+                .body(request.gzip_body())
+        } else {
+            builder.body(request.body().clone())
         };
         match builder.send().await {
             Ok(mut response) => {

@@ -32,6 +32,12 @@ pub const MAX_EXTRA_SPLITS: usize = 64;
 pub trait Sink: Sync {
     /// One attempt to deliver `request`, giving up after `timeout`.
     fn send(&self, request: &Request, timeout: Duration) -> impl Future<Output = Attempt> + Send;
+
+    /// Whether `send` will post requests gzip-compressed, so the builder should compress
+    /// them as it goes (off the async runtime).
+    fn compresses(&self) -> bool {
+        false
+    }
 }
 
 /// How one invocation delivers.
@@ -295,6 +301,7 @@ async fn send_one<S: Sink>(
                     posts,
                 };
             }
+            Verdict::Resend => continue,
             Verdict::Fatal(fatal) => return failed(work, Reason::Fatal(fatal), posts),
             Verdict::Split(problem) => {
                 return Sent {

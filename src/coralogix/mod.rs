@@ -8,7 +8,7 @@ pub(crate) mod redact;
 mod retry;
 
 pub use batch::{Batcher, Request};
-pub use client::HttpSink;
+pub use client::{ClientError, HttpSink};
 pub use delivery::{Delivery, DeliveryPlan, Failed, MAX_EXTRA_SPLITS, Reason, Sink, Stop, deliver};
 pub use entry::{Entry, Parts, Text};
 pub use retry::{Attempt, Fatal, FatalKind, Problem, RetryPolicy, TransportError};

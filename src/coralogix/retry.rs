@@ -10,6 +10,8 @@
 //! | 401, 403                                 | fatal: the key or region is wrong; stop sending |
 //! | 404, 3xx                                 | fatal: the endpoint is wrong; stop sending      |
 //! | TLS certificate refused                  | fatal: the endpoint or a proxy is not trusted   |
+//! | 415 to a gzip body (the sink then turns  | send the same request again at once, plain      |
+//! | gzip off for good)                       |                                                 |
 //! | 413                                      | split the request in two and send both halves   |
 //! | 400 and other 4xx                        | split, to isolate the entries it refuses; one   |
 //! |                                          | refused entry is a permanent failure            |
@@ -34,6 +36,9 @@ pub enum Attempt {
         /// The start of the response body, for error messages (key already removed).
         detail: String,
     },
+    /// The endpoint answered 415 to a gzip body: the sink has turned compression off, so the
+    /// same request goes again, uncompressed, at once.
+    EncodingRefused,
     /// No answer.
     Transport {
         /// What went wrong.
@@ -71,6 +76,8 @@ impl Attempt {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
     Accepted,
+    /// Send the same request again now: the sink changed how it sends.
+    Resend,
     Retry {
         /// The server's `Retry-After`, if any.
         after: Option<Duration>,
@@ -169,7 +176,7 @@ impl fmt::Display for Fatal {
                 "the endpoint redirects instead of accepting logs. Check CORALOGIX_ENDPOINT / CORALOGIX_DOMAIN"
             }
             FatalKind::Certificate => {
-                "the endpoint's TLS certificate is not trusted. Check CORALOGIX_ENDPOINT (or the TLS-inspecting proxy on the way)"
+                "the endpoint's TLS certificate is not trusted. Check CORALOGIX_ENDPOINT; behind a TLS-inspecting proxy, trust its certificate with EXTRA_CA_CERTS"
             }
             FatalKind::Closed => "the output was closed",
         })?;
@@ -199,6 +206,7 @@ impl RetryPolicy {
     /// What to do after `attempt` (see the module's table).
     pub fn classify(&self, attempt: &Attempt) -> Verdict {
         match attempt {
+            Attempt::EncodingRefused => Verdict::Resend,
             Attempt::Transport { kind, detail } => {
                 let detail = detail.clone();
                 match kind {

@@ -259,14 +259,14 @@ fn decode_declared(
         }
     }
     if shape.many {
-        if shape.data_type == DataType::Binary {
-            if let Some(ranges) = fast_base64_array(token) {
-                let bodies = ranges
-                    .into_iter()
-                    .map(|r| Body::Base64(offset + r.start..offset + r.end))
-                    .collect();
-                return Ok((bodies, false));
-            }
+        if shape.data_type == DataType::Binary
+            && let Some(ranges) = fast_base64_array(token)
+        {
+            let bodies = ranges
+                .into_iter()
+                .map(|r| Body::Base64(offset + r.start..offset + r.end))
+                .collect();
+            return Ok((bodies, false));
         }
         // The array, as a string holding it or already parsed.
         let inner: Cow<str> = if token.starts_with('"') {

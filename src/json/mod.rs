@@ -140,14 +140,13 @@ impl<'t> Cursor<'t> {
         // one element must not end the container of all of them, and a value that is never
         // closed simply runs to the end of the text.
         let closers_follow = only_closers_follow(self.text, self.pos);
-        if floor > 0 {
-            if let Some(i) = self.stack[floor.min(self.stack.len())..]
+        if floor > 0
+            && let Some(i) = self.stack[floor.min(self.stack.len())..]
                 .iter()
                 .rposition(|&o| o == opener)
-            {
-                self.stack.truncate(floor + i);
-                return Closed::Inner;
-            }
+        {
+            self.stack.truncate(floor + i);
+            return Closed::Inner;
         }
         let closes_floor = floor > 0 && self.stack.get(floor - 1) == Some(&opener);
         if closes_floor && (self.stack.len() == floor || closers_follow) {

@@ -134,10 +134,11 @@ fn records_touched(failed: &mut [Range<u64>], multipart: &[Range<u64>]) -> usize
 
 /// Logs `$line` with every count as a structured field, at the level given.
 macro_rules! summary_event {
-    ($level:ident, $s:expr, $partition:expr, $line:expr) => {{
+    ($level:ident, $s:expr, $partition:expr, $retry:expr) => {{
         let (s, c) = ($s, &$s.counts);
         tracing::$level!(
             partition = $partition,
+            retry = $retry,
             events = c.events,
             records = c.records,
             entries = c.entries,
@@ -158,8 +159,7 @@ macro_rules! summary_event {
             untimed = c.untimed,
             restamped = c.restamped,
             ms = s.elapsed.as_millis() as u64,
-            "{}",
-            $line
+            "invocation finished"
         )
     }};
 }
@@ -176,13 +176,14 @@ pub enum Severity {
 }
 
 impl Summary {
-    /// Logs the summary `line` with each count as a structured field (`records`, `delivered`,
-    /// …), so that a log pipeline reads the numbers without parsing the line.
-    pub fn log(&self, severity: Severity, partition: &str, line: &str) {
+    /// Logs the summary with each count as a structured field (`records`, `delivered`, …),
+    /// so that a log pipeline reads the numbers without parsing a line; `retry` is the host's
+    /// `retry/max` of a redelivered batch.
+    pub fn log(&self, severity: Severity, partition: &str, retry: Option<&str>) {
         match severity {
-            Severity::Info => summary_event!(info, self, partition, line),
-            Severity::Warn => summary_event!(warn, self, partition, line),
-            Severity::Error => summary_event!(error, self, partition, line),
+            Severity::Info => summary_event!(info, self, partition, retry),
+            Severity::Warn => summary_event!(warn, self, partition, retry),
+            Severity::Error => summary_event!(error, self, partition, retry),
         }
     }
 
@@ -273,7 +274,7 @@ mod tests {
             ..Summary::zero()
         };
         tracing::subscriber::with_default(subscriber, || {
-            summary.log(Severity::Error, "3", &summary.to_string())
+            summary.log(Severity::Error, "3", Some("1/5"))
         });
         let events = fields.0.lock().unwrap();
         let e = &events[0];
@@ -284,6 +285,7 @@ mod tests {
         assert_eq!(field("splits"), Some("3"));
         assert_eq!(field("untimed"), Some("1"));
         assert_eq!(field("partition"), Some("\"3\""));
+        assert_eq!(field("retry"), Some("\"1/5\""));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::coralogix::redact::cut;
 use crate::coralogix::{Batcher, Entry, Request, Text};
 use crate::entra::{self, Outcome, Timestamp, UNCATEGORIZED, UNPARSED};
 use crate::records::{self, Record};
-use crate::settings::{Compression, Settings};
+use crate::settings::Settings;
 
 /// How old an entry's time may be before it is restamped (`RESTAMP_OLD_RECORDS`): Coralogix
 /// is reported to refuse logs older than 24 hours; an hour of margin covers delivery delays.
@@ -76,7 +76,7 @@ pub trait EntrySink {
 }
 
 /// Packs entries into requests and hands over each request as soon as it is full (compressed
-/// here, off the async runtime, when `COMPRESSION=gzip`).
+/// here, off the async runtime, when the sink sends gzip).
 pub struct Batches<F: FnMut(Request)> {
     batcher: Batcher,
     gzip: bool,
@@ -84,11 +84,12 @@ pub struct Batches<F: FnMut(Request)> {
 }
 
 impl<F: FnMut(Request)> Batches<F> {
-    /// Batches of at most `MAX_REQUEST_BYTES`, each handed to `send` when full.
-    pub fn new(settings: &Settings, send: F) -> Self {
+    /// Batches of at most `MAX_REQUEST_BYTES`, each handed to `send` when full and
+    /// compressed first when `gzip`.
+    pub fn new(settings: &Settings, gzip: bool, send: F) -> Self {
         Batches {
             batcher: Batcher::new(settings.max_request_bytes),
-            gzip: settings.compression == Compression::Gzip,
+            gzip,
             send,
         }
     }

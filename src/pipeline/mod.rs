@@ -86,8 +86,9 @@ pub async fn ship<K: Sink, E: EventSource>(
     // Requests wait here while earlier ones are in flight: memory holds at most this many
     // plus the ones being sent.
     let (tx, rx) = mpsc::channel(settings.max_concurrent_requests.max(1));
+    let gzip = sink.compresses();
     let build = tokio::task::spawn_blocking(move || {
-        let batches = Batches::new(&settings, |request| {
+        let batches = Batches::new(&settings, gzip, |request| {
             // Delivery reads until the channel closes, so the receiver outlives this.
             let _ = tx.blocking_send(request);
         });
@@ -149,7 +150,8 @@ pub fn build_all<E: EventSource>(
     now: Timestamp,
 ) -> (BuildReport, Vec<crate::coralogix::Request>) {
     let mut requests = Vec::new();
-    let batches = Batches::new(settings, |r| requests.push(r));
+    let gzip = settings.compression == crate::settings::Compression::Gzip;
+    let batches = Batches::new(settings, gzip, |r| requests.push(r));
     let mut builder = Builder::new(settings, now, batches);
     source.each(&mut |input| builder.add(input));
     let (report, batches) = builder.finish();

@@ -97,11 +97,11 @@ fn split_valid<'a>(body: &'a [u8], split: &mut Split<'a>) -> bool {
         return false;
     };
     // The normal case, in one pass over the body.
-    if body[0] == b'{' {
-        if let Ok(envelope) = serde_json::from_str::<Envelope>(text) {
-            envelope.push_into(text, split);
-            return true;
-        }
+    if body[0] == b'{'
+        && let Ok(envelope) = serde_json::from_str::<Envelope>(text)
+    {
+        envelope.push_into(text, split);
+        return true;
     }
     if let Ok(value) = serde_json::from_str::<&RawValue>(text) {
         push_value(value.get(), split);

@@ -8,7 +8,7 @@ use super::names;
 use super::table::{SettingsError, err};
 use crate::limits::SINGLES_PATH;
 
-/// Coralogix regions and their domains (see `docs/coralogix-api.md#regions`).
+/// Coralogix regions and their domains (see `docs/coralogix-api.md#regions-and-domains`).
 pub const REGIONS: &[(&str, &str)] = &[
     ("EU1", "eu1.coralogix.com"),
     ("EU2", "eu2.coralogix.com"),

@@ -31,6 +31,7 @@ pub mod names {
     pub const REGION: &str = "CORALOGIX_REGION";
     pub const DOMAIN: &str = "CORALOGIX_DOMAIN";
     pub const ENDPOINT: &str = "CORALOGIX_ENDPOINT";
+    pub const EXTRA_CA_CERTS: &str = "EXTRA_CA_CERTS";
     pub const APPLICATION: &str = "CORALOGIX_APPLICATION";
     pub const SUBSYSTEM: &str = "CORALOGIX_SUBSYSTEM";
     pub const SUBSYSTEM_MAP: &str = "CORALOGIX_SUBSYSTEM_MAP";
@@ -73,6 +74,7 @@ pub const TABLE: &[Spec] = &[
     spec(names::REGION, D::None(""), K::Choice(REGION_CODES)),
     spec(names::DOMAIN, D::None(""), K::Text),
     spec(names::ENDPOINT, D::None(""), K::Text),
+    spec(names::EXTRA_CA_CERTS, D::None(""), K::Text),
     spec(names::APPLICATION, D::Value("entra-id"), K::Name),
     spec(names::SUBSYSTEM, D::None(""), K::Name),
     spec(names::SUBSYSTEM_MAP, D::None(""), K::Text),
@@ -145,7 +147,7 @@ pub const TABLE: &[Spec] = &[
     ),
     spec(
         names::COMPRESSION,
-        D::Value("none"),
+        D::Value("gzip"),
         K::Choice(&["none", "gzip"]),
     ),
     spec(names::DEAD_LETTER_ENABLED, D::Value("false"), K::Bool),
@@ -225,6 +227,8 @@ pub struct Settings {
     pub api_key: Option<ApiKey>,
     /// Full URL of `/logs/v1/singles`; `None` only for `replay --dry-run`.
     pub singles_url: Option<Url>,
+    /// `EXTRA_CA_CERTS`: PEM certificates to trust besides the system's roots.
+    pub extra_ca_certs: Option<String>,
     /// `CORALOGIX_APPLICATION`.
     pub application: String,
     /// How the subsystem of each entry is chosen.
@@ -352,6 +356,7 @@ impl Settings {
         let settings = Settings {
             api_key,
             singles_url: url,
+            extra_ca_certs: rules::extra_ca_certs(raw(names::EXTRA_CA_CERTS).as_deref())?,
             application: r.name(spec_of(names::APPLICATION))?.expect("has a default"),
             subsystem: SubsystemRule {
                 fixed: r.name(spec_of(names::SUBSYSTEM))?,

@@ -175,6 +175,37 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// `EXTRA_CA_CERTS`: PEM text (`-----BEGIN CERTIFICATE-----…`, as an app setting or a Key
+/// Vault reference holds it) or the path of a PEM file; checked to hold at least one
+/// certificate.
+pub(super) fn extra_ca_certs(value: Option<&str>) -> Result<Option<String>, SettingsError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let pem = if value.starts_with("-----BEGIN") {
+        // One line with `\n` escapes is how PEM usually fits in a single-line setting.
+        if value.contains('\n') {
+            value.to_owned()
+        } else {
+            value.replace("\\n", "\n")
+        }
+    } else {
+        std::fs::read_to_string(value).map_err(|e| {
+            err(
+                names::EXTRA_CA_CERTS,
+                format!("is neither PEM text nor a readable file ({value:?}: {e})"),
+            )
+        })?
+    };
+    if !pem.contains("-----BEGIN CERTIFICATE-----") {
+        return Err(err(
+            names::EXTRA_CA_CERTS,
+            "holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+        ));
+    }
+    Ok(Some(pem))
+}
+
 /// `LOG_LEVEL` as a `tracing` filter. A single word must be a level: tracing's own names
 /// (`error`, `warn`, `info`, `debug`, `trace`, `off`) or the host.json/.NET ones
 /// (`Information`, `Warning`, `Critical`, `None`), any case. Anything else must be tracing

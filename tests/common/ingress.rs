@@ -2,12 +2,13 @@
 //! `POST`, `Content-Type: application/json`, `Authorization: Bearer <Send-Your-Data key>`, a
 //! JSON array of log objects with the documented fields only, and the 2 MB request cap.
 //! It can be scripted to fail: status codes (with or without `Retry-After`), slow answers and
-//! dropped connections.
+//! dropped connections; it can speak TLS with a certificate of its own, and refuse gzip
+//! bodies with 415 as an endpoint without compression support would.
 
 use std::collections::VecDeque;
 use std::io::Read;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -66,16 +67,51 @@ struct State {
     /// Requests that arrived, and a signal for each.
     arrived: AtomicUsize,
     arrival: tokio::sync::Notify,
+    /// Answer 415 to `Content-Encoding: gzip`.
+    refuse_gzip: AtomicBool,
 }
 
 #[derive(Clone)]
 pub struct Ingress {
     pub addr: SocketAddr,
     state: Arc<State>,
+    /// The certificate (PEM) it serves TLS with, if it does.
+    tls_cert: Option<String>,
 }
 
 impl Ingress {
     pub async fn start(key: &str) -> Ingress {
+        Self::start_with(key, None).await
+    }
+
+    /// The same API over TLS, with a fresh self-signed certificate for 127.0.0.1 that the
+    /// handler trusts only through `EXTRA_CA_CERTS` (see `certificate_pem`).
+    pub async fn start_tls(key: &str) -> Ingress {
+        let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()])
+            .unwrap();
+        let pem = cert.cert.pem();
+        let der_key =
+            rustls::pki_types::PrivateKeyDer::try_from(cert.key_pair.serialize_der()).unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.cert.der().clone()], der_key)
+        .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let mut ingress = Self::start_with(key, Some(acceptor)).await;
+        ingress.tls_cert = Some(pem);
+        ingress
+    }
+
+    /// The PEM certificate a TLS ingress serves (for `EXTRA_CA_CERTS`).
+    pub fn certificate_pem(&self) -> &str {
+        self.tls_cert.as_deref().expect("a TLS ingress")
+    }
+
+    async fn start_with(key: &str, tls: Option<tokio_rustls::TlsAcceptor>) -> Ingress {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(State {
@@ -89,6 +125,7 @@ impl Ingress {
             max_in_flight: AtomicUsize::new(0),
             arrived: AtomicUsize::new(0),
             arrival: tokio::sync::Notify::new(),
+            refuse_gzip: AtomicBool::new(false),
         });
         let s = Arc::clone(&state);
         tokio::spawn(async move {
@@ -97,6 +134,7 @@ impl Ingress {
                     return;
                 };
                 let s = Arc::clone(&s);
+                let tls = tls.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req| {
                         let s = Arc::clone(&s);
@@ -110,18 +148,43 @@ impl Ingress {
                             answer
                         }
                     });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    match tls {
+                        Some(acceptor) => {
+                            if let Ok(stream) = acceptor.accept(stream).await {
+                                let _ = http1::Builder::new()
+                                    .serve_connection(TokioIo::new(stream), service)
+                                    .await;
+                            }
+                        }
+                        None => {
+                            let _ = http1::Builder::new()
+                                .serve_connection(TokioIo::new(stream), service)
+                                .await;
+                        }
+                    }
                 });
             }
         });
-        Ingress { addr, state }
+        Ingress {
+            addr,
+            state,
+            tls_cert: None,
+        }
     }
 
     /// The base URL to give the handler as `CORALOGIX_ENDPOINT`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls_cert.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// From now on, answer 415 to gzip bodies (an endpoint without compression support).
+    pub fn refuse_gzip(&self) {
+        self.state.refuse_gzip.store(true, Ordering::SeqCst);
     }
 
     /// Faults for the next requests, in order; then requests are accepted.
@@ -262,6 +325,13 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Answer {
         return Ok(answer(
             415,
             json!({"error": "content-type must be application/json"}),
+        ));
+    }
+    if gzip && state.refuse_gzip.load(Ordering::SeqCst) {
+        record(&mut seen, 415);
+        return Ok(answer(
+            415,
+            json!({"error": "unsupported content-encoding"}),
         ));
     }
     let body = if gzip {

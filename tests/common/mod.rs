@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod ingress;
+pub mod served;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -21,6 +22,8 @@ use serde_json::{Value, json};
 
 #[allow(unused_imports)]
 pub use ingress::{Fault, Ingress};
+#[allow(unused_imports)]
+pub use served::{BIN, Served, free_port};
 
 pub const KEY: &str = "cxtp_TestKey_0123456789abcdef";
 

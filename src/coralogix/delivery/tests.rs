@@ -298,3 +298,17 @@ fn text_as_string_keeps_the_text_exactly() {
     assert_eq!(v["applicationName"], "a");
     assert!(text_as_string(br#"{"text":"already"}"#).is_none());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_refused_encoding_is_sent_again_at_once_and_counted() {
+    let sink = Scripted::new(|_, n| match n {
+        1 => Attempt::EncodingRefused,
+        _ => Attempt::status(200),
+    });
+    let started = Instant::now();
+    let d = deliver(&sink, requests(1, 3), plan(MINUTE)).await;
+    assert_eq!(d.accepted, 3);
+    assert_eq!((d.posts, d.retries), (2, 1));
+    assert_eq!(sink.posts(), 2);
+    assert_eq!(started.elapsed(), Duration::ZERO, "no backoff before it");
+}

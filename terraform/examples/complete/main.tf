@@ -37,7 +37,7 @@ module "entra_coralogix" {
   coralogix_application      = "entra-id"
   coralogix_subsystem_map    = "SignInLogs=signins,NonInteractiveUserSignInLogs=signins-noninteractive,AuditLogs=audit"
   drop_successful_categories = ""
-  compression                = "none"
+  compression                = "gzip"
   dead_letter_enabled        = true
 
   event_hub_namespace_mode  = "new"
