@@ -362,6 +362,53 @@ mod tests {
     }
 
     #[test]
+    fn a_dead_letter_blob_is_recognised_in_its_gzip_stream() {
+        let partition = crate::host::Partition::default();
+        let header = deadletter::BlobHeader {
+            reason: "test",
+            invocation_id: None,
+            partition: &partition,
+            events: &[],
+            entry_count: 2,
+        };
+        let blob = header.encode(|out| {
+            out(br#"{"a":1}"#);
+            out(br#"{"a":2}"#);
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let file = InputFile {
+            path: dir.path().join("x.json.gz"),
+            name: "x.json.gz".into(),
+            size: None,
+        };
+        std::fs::write(&file.path, &blob).unwrap();
+        let mut reader = Reader::open(&file, 16, Arc::default()).unwrap();
+        let (chunk, error) = reader.next_chunk();
+        assert!(error.is_none() && chunk.as_ref().unwrap().last);
+        let mut inputs = Vec::new();
+        chunk.unwrap().each(&mut |input| {
+            inputs.push(match input {
+                Input::BuiltFile => "file".to_owned(),
+                Input::Built(entry) => String::from_utf8_lossy(entry).into_owned(),
+                Input::Event { .. } => "event".to_owned(),
+            })
+        });
+        assert_eq!(inputs, ["file", r#"{"a":1}"#, r#"{"a":2}"#]);
+
+        // Its kind, then not JSON: named as a broken blob, not shipped as text.
+        std::fs::write(&file.path, format!("{{\"kind\":\"{}\",", deadletter::KIND)).unwrap();
+        let mut reader = Reader::open(&file, 16, Arc::default()).unwrap();
+        let (chunk, error) = reader.next_chunk();
+        assert!(chunk.is_none());
+        assert!(
+            error
+                .unwrap()
+                .to_string()
+                .starts_with("unreadable dead-letter blob")
+        );
+    }
+
+    #[test]
     fn gzip_is_streamed_and_a_corrupt_stream_keeps_the_lines_before_it() {
         let lines: Vec<String> = (0..2000).map(|i| format!("{{\"n\":{i}}}")).collect();
         let text = lines.join("\n");

@@ -197,9 +197,9 @@ fn show_lines(counters: &Counters, rx: &mpsc::Receiver<Tick>, every: Duration) {
 fn show_bar(counters: &Counters, rx: &mpsc::Receiver<Tick>) {
     let template = match counters.total {
         Some(_) => {
-            "{spinner} {elapsed_precise} [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec}, eta {eta}\n  {msg}"
+            "{spinner} {elapsed_precise} [{wide_bar}] {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec}, eta {eta}\n  {msg}"
         }
-        None => "{spinner} {elapsed_precise} {bytes} {bytes_per_sec}\n  {msg}",
+        None => "{spinner} {elapsed_precise} {decimal_bytes} {decimal_bytes_per_sec}\n  {msg}",
     };
     let style = ProgressStyle::with_template(template)
         .expect("a valid template")
