@@ -62,16 +62,20 @@ pub fn find(args: &[PathBuf]) -> Found {
                 let mut hidden = 0;
                 walk(arg, arg, &mut found, &mut hidden);
                 let files = &found.files[before..];
+                let skipped = match hidden {
+                    0 => String::new(),
+                    n => format!(" ({n} hidden files or folders skipped)"),
+                };
+                if files.is_empty() {
+                    tracing::warn!("{}: no files in it{skipped}", arg.display());
+                    continue;
+                }
                 let bytes: u64 = files.iter().filter_map(|f| f.size).sum();
                 tracing::info!(
-                    "{}: {} files, {}{}",
+                    "{}: {} files, {}{skipped}",
                     arg.display(),
                     files.len(),
                     super::progress::size(bytes),
-                    match hidden {
-                        0 => String::new(),
-                        n => format!(" ({n} hidden files or folders skipped)"),
-                    }
                 );
             }
             Ok(meta) => found.files.push(InputFile {
