@@ -82,8 +82,14 @@ impl EventSource for Chunk {
 
 /// The non-blank lines of `data`.
 fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
-    data.split(|&b| b == b'\n')
-        .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+    let ends = memchr::memchr_iter(b'\n', data).chain(std::iter::once(data.len()));
+    let mut start = 0;
+    ends.map(move |end| {
+        let line = &data[start..end];
+        start = end + 1;
+        line
+    })
+    .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
 }
 
 /// Why an input could not be read (to the end).
@@ -129,6 +135,8 @@ pub struct Reader {
     gzip: bool,
     dead_letter: bool,
     chunk_bytes: usize,
+    /// The size of the input, when known and not compressed.
+    size_hint: Option<usize>,
     name: Arc<str>,
     next_event: usize,
     started: bool,
@@ -171,6 +179,10 @@ impl Reader {
             gzip,
             dead_letter,
             chunk_bytes: chunk_bytes.max(1),
+            size_hint: file
+                .size
+                .filter(|_| !gzip)
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX).saturating_add(1)),
             name: file.name.as_str().into(),
             next_event: 0,
             started: false,
@@ -205,7 +217,10 @@ impl Reader {
             }
             return (Some(self.chunk(Body::DeadLetter(data), 1)), None);
         }
-        let mut data = Vec::with_capacity(self.chunk_bytes.min(1 << 20));
+        // Room for the chunk and the line that crosses its end, unless the input is smaller:
+        // growing the buffer by doubling would copy it and could double it.
+        let room = self.chunk_bytes.saturating_add(1 << 20);
+        let mut data = Vec::with_capacity(self.size_hint.map_or(room, |n| n.min(room)));
         let mut complete = 0;
         let mut failed = None;
         while data.len() < self.chunk_bytes {
