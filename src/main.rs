@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -25,14 +26,25 @@ struct Cli {
 enum Command {
     /// Serve the Azure Functions host (the default): listen on 127.0.0.1:$FUNCTIONS_CUSTOMHANDLER_PORT.
     Serve,
-    /// Ship files of Event Hub message bodies, NDJSON records or dead-letter blobs.
+    /// Ship files of Event Hub message bodies, NDJSON records, exported diagnostic logs or
+    /// dead-letter blobs.
     Replay {
-        /// Files to read (`-` for stdin); gzip is detected.
+        /// Files and folders to read (`-` for stdin). A folder is read recursively, hidden
+        /// files skipped; gzip is detected.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Print the entries as NDJSON instead of sending them; needs no key.
         #[arg(long)]
         dry_run: bool,
+        /// Show no progress (a bar on a terminal, otherwise a line every 10 seconds).
+        #[arg(long, short)]
+        quiet: bool,
+        /// About how many bytes of an input to ship as one invocation (for tests).
+        #[arg(long, hide = true, default_value_t = replay::DEFAULT_CHUNK_BYTES)]
+        chunk_bytes: usize,
+        /// Milliseconds between two progress lines when stderr is not a terminal (for tests).
+        #[arg(long, hide = true)]
+        progress_every_ms: Option<u64>,
     },
 }
 
@@ -41,7 +53,22 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(),
-        Command::Replay { files, dry_run } => replay(files, dry_run),
+        Command::Replay {
+            files,
+            dry_run,
+            quiet,
+            chunk_bytes,
+            progress_every_ms,
+        } => replay(
+            &files,
+            replay::Options {
+                dry_run,
+                quiet,
+                chunk_bytes,
+                progress_every: progress_every_ms
+                    .map_or(replay::DEFAULT_PROGRESS_EVERY, Duration::from_millis),
+            },
+        ),
     };
     match result {
         Ok(code) => code,
@@ -78,7 +105,8 @@ fn init_logging(log_filter: &str, to_stderr: bool) {
         .with_ansi(false)
         .with_target(false);
     if to_stderr {
-        builder.with_writer(std::io::stderr).init();
+        // `replay`: around its progress bar, if it shows one.
+        builder.with_writer(replay::log_writer).init();
     } else {
         // The host records every stderr line as an error: the server logs to stdout.
         builder.with_writer(std::io::stdout).init();
@@ -152,7 +180,8 @@ fn serve() -> anyhow::Result<ExitCode> {
     })
 }
 
-fn replay(files: Vec<PathBuf>, dry_run: bool) -> anyhow::Result<ExitCode> {
+fn replay(files: &[PathBuf], options: replay::Options) -> anyhow::Result<ExitCode> {
+    let dry_run = options.dry_run;
     let settings = Settings::from_env(if dry_run { Mode::DryRun } else { Mode::Ship })?;
     init_logging(&settings.log_filter, true);
     if !dry_run {
@@ -167,13 +196,26 @@ fn replay(files: Vec<PathBuf>, dry_run: bool) -> anyhow::Result<ExitCode> {
             settings::destination_source(|name| std::env::var(name).ok()),
         );
     }
-    let summary = runtime()?.block_on(replay::run(settings, &files, dry_run))?;
+    let outcome = runtime()?.block_on(replay::run(settings, files, &options))?;
+    let summary = &outcome.summary;
     if dry_run {
         eprintln!("{}", summary.printed_line());
     } else {
         eprintln!("{summary}");
     }
-    Ok(if summary.failed == 0 {
+    if outcome.unreadable > 0 {
+        eprintln!(
+            "entra-coralogix: {} of {} inputs could not be read, or not to the end (named above)",
+            outcome.unreadable, outcome.files
+        );
+    }
+    if outcome.skipped > 0 {
+        eprintln!(
+            "entra-coralogix: {} of {} inputs not read: delivery had stopped",
+            outcome.skipped, outcome.files
+        );
+    }
+    Ok(if outcome.success() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
