@@ -154,6 +154,9 @@ fn main() {
         );
         std::process::exit(2);
     }
+    // reqwest is built without a crypto provider in this workspace (the handler installs ring);
+    // the loadgen's own client speaks plain HTTP, but reqwest still asks for one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
