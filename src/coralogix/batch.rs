@@ -5,11 +5,9 @@
 //! to remember of a request that failed: the entries can be built again from the events (for a
 //! dead-letter blob) instead of being kept in memory.
 
-use std::io::Write;
 use std::ops::Range;
 
 use bytes::Bytes;
-use flate2::write::GzEncoder;
 
 /// One request body, the number of its first entry, and where each entry starts, so that it
 /// can be split in two (after a 413) or taken apart without parsing it again.
@@ -44,7 +42,7 @@ impl Request {
         }
     }
 
-    /// Compresses the body with gzip (flate2's fast level) and keeps the result.
+    /// Compresses the body with gzip (libdeflate, level 1) and keeps the result.
     pub fn compress(&mut self) {
         if self.gzipped.is_none() {
             self.gzipped = Some(gzip(&self.body));
@@ -100,19 +98,24 @@ impl Request {
     }
 }
 
+/// Compresses a whole body at once with libdeflate at level 1: about 30% fewer bytes than
+/// zlib-rs' level 1 for about 25% more CPU, and faster than zlib-rs or miniz_oxide at their
+/// levels of the same ratio (BENCHMARKS.md, "gzip").
 fn gzip(body: &[u8]) -> Bytes {
-    let mut encoder = GzEncoder::new(
-        Vec::with_capacity(body.len() / 4),
-        flate2::Compression::fast(),
-    );
-    encoder
-        .write_all(body)
-        .expect("writing to a Vec cannot fail");
-    encoder
-        .finish()
-        .expect("writing to a Vec cannot fail")
-        .into()
+    let level = libdeflater::CompressionLvl::new(GZIP_LEVEL).expect("a valid level");
+    let mut compressor = libdeflater::Compressor::new(level);
+    let mut out = vec![0; compressor.gzip_compress_bound(body.len())];
+    let len = compressor
+        .gzip_compress(body, &mut out)
+        .expect("the bound always fits");
+    // The bound is about the body's size; keep only what was written.
+    out.truncate(len);
+    out.shrink_to_fit();
+    out.into()
 }
+
+/// libdeflate's level for request bodies (1-12).
+const GZIP_LEVEL: i32 = 1;
 
 /// Packs entries into requests of at most `max_bytes` each, handing over each request as soon
 /// as it is full.

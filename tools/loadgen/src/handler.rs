@@ -6,6 +6,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::sink::Sink;
+
 /// A running `entra-coralogix` in serve mode.
 pub struct Handler {
     child: Child,
@@ -18,11 +20,8 @@ pub struct Handler {
 impl Handler {
     /// Starts the binary as the Functions host does (no arguments, the port in the
     /// environment) and waits until `GET /` answers, polling every millisecond.
-    pub fn start(
-        binary: &Path,
-        sink_port: u16,
-        env: &[(String, String)],
-    ) -> Result<Handler, String> {
+    /// Ships to `sink`, trusting its certificate through `EXTRA_CA_CERTS` when it speaks TLS.
+    pub fn start(binary: &Path, sink: &Sink, env: &[(String, String)]) -> Result<Handler, String> {
         let port = free_port().map_err(|e| format!("finding a free port: {e}"))?;
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let started = Instant::now();
@@ -30,10 +29,8 @@ impl Handler {
             .env_clear()
             .env("FUNCTIONS_CUSTOMHANDLER_PORT", port.to_string())
             .env("CORALOGIX_PRIVATE_KEY", "cxtp_LoadgenDummyKey0123456789")
-            .env(
-                "CORALOGIX_ENDPOINT",
-                format!("http://127.0.0.1:{sink_port}"),
-            )
+            .env("CORALOGIX_ENDPOINT", &sink.url)
+            .envs(sink.ca_pem.iter().map(|pem| ("EXTRA_CA_CERTS", pem)))
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::null()) // one log line per invocation

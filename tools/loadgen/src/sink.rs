@@ -1,6 +1,8 @@
 //! A stand-in for Coralogix: answers 200 to `POST /logs/v1/singles` once it has read the body,
-//! and counts what arrived. It can also refuse the next requests with a 500 and a large error
-//! body, to see how much of an error answer the handler reads.
+//! and counts what arrived, over HTTPS on loopback (as Coralogix is reached, with a
+//! certificate made at start that the handler is told to trust) or plain HTTP. It can also
+//! refuse the next requests with a 500 and a large error body, to see how much of an error
+//! answer the handler reads, and keep copies of the bodies it receives (`--gzip-levels`).
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
@@ -28,6 +30,9 @@ pub struct Counters {
     /// How many of the next requests to answer 500 with `error_body`.
     refuse_next: AtomicU64,
     error_body: Mutex<Bytes>,
+    /// Uncompressed bodies kept while `keep` says so, up to its count.
+    kept: Mutex<Vec<Bytes>>,
+    keep: AtomicU64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -39,6 +44,16 @@ pub struct Snapshot {
 }
 
 impl Counters {
+    /// Keeps copies of the next `n` uncompressed bodies (see `take_kept`).
+    pub fn keep_next(&self, n: u64) {
+        self.keep.store(n, Relaxed);
+    }
+
+    /// The bodies kept so far, in arrival order.
+    pub fn take_kept(&self) -> Vec<Bytes> {
+        std::mem::take(&mut *self.kept.lock().expect("not poisoned"))
+    }
+
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
             requests: self.requests.load(Relaxed),
@@ -75,17 +90,52 @@ impl std::ops::Sub for Snapshot {
     }
 }
 
-/// Starts the sink on a loopback port; returns the port and the counters.
-pub async fn start() -> std::io::Result<(u16, Arc<Counters>)> {
+/// A running sink.
+pub struct Sink {
+    /// The base URL for the handler's `CORALOGIX_ENDPOINT`.
+    pub url: String,
+    /// With TLS: the certificate it serves (PEM), for the handler's `EXTRA_CA_CERTS`.
+    pub ca_pem: Option<String>,
+    pub counters: Arc<Counters>,
+}
+
+impl Sink {
+    pub fn tls(&self) -> bool {
+        self.ca_pem.is_some()
+    }
+}
+
+/// Starts the sink on a loopback port, over TLS with a fresh certificate or plain HTTP.
+pub async fn start(tls: bool) -> Result<Sink, String> {
     let counters = Arc::new(Counters::default());
     let app = Router::new()
         .route("/logs/v1/singles", post(singles))
         .layer(DefaultBodyLimit::disable())
         .with_state(Arc::clone(&counters));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let port = listener.local_addr()?.port();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("starting the sink: {e}"))?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| format!("starting the sink: {e}"))?
+        .port();
+    if !tls {
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        return Ok(Sink {
+            url: format!("http://127.0.0.1:{port}"),
+            ca_pem: None,
+            counters,
+        });
+    }
+    let (pem, config) = crate::tls::certificate()?;
+    let listener = crate::tls::TlsListener::new(listener, config)
+        .map_err(|e| format!("starting the sink: {e}"))?;
     tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok((port, counters))
+    Ok(Sink {
+        url: format!("https://127.0.0.1:{port}"),
+        ca_pem: Some(pem),
+        counters,
+    })
 }
 
 async fn singles(State(c): State<Arc<Counters>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -111,6 +161,12 @@ async fn singles(State(c): State<Arc<Counters>>, headers: HeaderMap, body: Bytes
             .unwrap_or(0);
         c.json_bytes.fetch_add(u64::from(isize), Relaxed);
     } else {
+        if c.keep
+            .fetch_update(Relaxed, Relaxed, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            c.kept.lock().expect("not poisoned").push(body.clone());
+        }
         c.json_bytes.fetch_add(body.len() as u64, Relaxed);
         // Every entry the handler writes starts with its applicationName.
         let n = memchr::memmem::find_iter(&body, b"{\"applicationName\":").count();

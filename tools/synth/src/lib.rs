@@ -88,6 +88,15 @@ impl Default for Records {
     }
 }
 
+/// How large an event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventSize {
+    /// Filled with whole records up to this many bytes (at least one record).
+    Bytes(usize),
+    /// Exactly this many records, whatever their size.
+    Records(usize),
+}
+
 /// Makes records, events and invocations for one tenant and one Event Hub partition.
 pub struct Generator {
     rng: Rng,
@@ -183,6 +192,45 @@ impl Generator {
         (record, at)
     }
 
+    /// The next event of `size`: filled with records up to a number of bytes, or holding a
+    /// number of records.
+    pub fn event_of(&mut self, size: EventSize) -> Event {
+        match size {
+            EventSize::Bytes(max_bytes) => self.event(max_bytes),
+            EventSize::Records(n) => self.event_with_records(n.max(1)),
+        }
+    }
+
+    /// The next event of exactly `n` records (a large record fills [`DEFAULT_EVENT_BYTES`]).
+    fn event_with_records(&mut self, n: usize) -> Event {
+        let mut body = b"{\"records\":[".to_vec();
+        let mut records = Vec::with_capacity(n);
+        let mut last = self.clock;
+        for _ in 0..n {
+            let (record, at) = match self.pending.take() {
+                Some(p) => p,
+                None => self.timed_record(DEFAULT_EVENT_BYTES),
+            };
+            if !records.is_empty() {
+                body.push(b',');
+            }
+            body.extend_from_slice(&record.json);
+            records.push(RecordInfo {
+                category: record.category,
+                failed: record.failed,
+                bytes: record.json.len(),
+            });
+            last = at;
+        }
+        body.extend_from_slice(b"]}");
+        let enqueued = last + (120 + self.rng.below(180) as i64) * TICKS_PER_SECOND;
+        Event {
+            body,
+            records,
+            enqueued,
+        }
+    }
+
     /// The next event: `{"records":[...]}` filled with records up to `max_bytes`.
     pub fn event(&mut self, max_bytes: usize) -> Event {
         let mut body = Vec::with_capacity(max_bytes);
@@ -222,7 +270,12 @@ impl Generator {
 
     /// The next invocation of `events` events of up to `event_bytes` each.
     pub fn invocation(&mut self, events: usize, event_bytes: usize) -> Invocation {
-        let events: Vec<Event> = (0..events).map(|_| self.event(event_bytes)).collect();
+        self.invocation_of(events, EventSize::Bytes(event_bytes))
+    }
+
+    /// The next invocation of `events` events of `size` each.
+    pub fn invocation_of(&mut self, events: usize, size: EventSize) -> Invocation {
+        let events: Vec<Event> = (0..events).map(|_| self.event_of(size)).collect();
         let first_sequence = self.sequence;
         let offsets: Vec<i64> = events
             .iter()
@@ -632,6 +685,18 @@ mod tests {
             r#"{"displayName":"AppAddress","oldValue":"[]","newValue":"[{\"AddressType\":0,\"Address\":\"https://app-00000."#
         ));
         assert!(text.matches(r#"\"IsReplyAddressDefault\":false}"#).count() > 5_000);
+    }
+
+    #[test]
+    fn events_of_a_record_count() {
+        let inv =
+            Generator::with_records(1, 0, Records::MIXED).invocation_of(3, EventSize::Records(20));
+        assert_eq!(inv.stats.records(), 60);
+        for body in &inv.events {
+            // Every record starts with its time (Azure Monitor's key order).
+            let text = std::str::from_utf8(body).unwrap();
+            assert_eq!(text.matches("{\"time\":").count(), 20, "{text}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use entra_synth::{DEFAULT_EVENT_BYTES, DEFAULT_EVENTS, Generator, Records, Stats};
+use entra_synth::{DEFAULT_EVENT_BYTES, DEFAULT_EVENTS, EventSize, Generator, Records, Stats};
 
 #[derive(Parser)]
 #[command(
@@ -32,6 +32,10 @@ struct Cli {
     /// Largest event body in bytes; events are filled with records up to this size.
     #[arg(long, default_value_t = DEFAULT_EVENT_BYTES)]
     event_bytes: usize,
+    /// Put exactly this many records in each event instead (e.g. 20: about 38 KB events of
+    /// `mixed` records), whatever their size.
+    #[arg(long, conflicts_with = "event_bytes")]
+    records_per_event: Option<usize>,
     /// What records to make: `default` or `signin-heavy` (the production mix, about 3.3 KB a
     /// record), `mixed` (about 1.9 KB), `audit-heavy` (about 1.2 KB), `tiny` (about 140 bytes,
     /// thousands to an event) or `large` (one record per event, as large as the event).
@@ -51,7 +55,11 @@ fn main() -> std::io::Result<()> {
     let mut generator = Generator::with_records(cli.seed, cli.partition, cli.records);
     let mut stats = Stats::default();
     for i in 0..cli.invocations.max(1) {
-        let inv = generator.invocation(cli.events, cli.event_bytes);
+        let size = match cli.records_per_event {
+            Some(n) => EventSize::Records(n),
+            None => EventSize::Bytes(cli.event_bytes),
+        };
+        let inv = generator.invocation_of(cli.events, size);
         stats.merge(&inv.stats);
         if i > 0 {
             continue;
