@@ -34,6 +34,9 @@ use serde_json::value::RawValue;
 use super::metadata::Metadata;
 use super::trigger::{DataType, TriggerShape};
 use crate::json;
+use scan::{fast_base64_array, plain_string_range};
+
+mod scan;
 
 /// The trigger's binding name in `EventHubTrigger/function.json`.
 pub const TRIGGER_NAME: &str = "events";
@@ -430,38 +433,6 @@ fn guess_elements(items: &[&RawValue]) -> Result<Vec<Body>, DecodeError> {
             None => bytes(item.get()),
         })
         .collect())
-}
-
-/// `"[\"b64\",\"b64\"]"` → the ranges of the base64 texts in the token, or `None` if the
-/// token has any other form.
-fn fast_base64_array(token: &str) -> Option<Vec<Range<usize>>> {
-    let bytes = token.as_bytes();
-    let inner = bytes.strip_prefix(b"\"[")?.strip_suffix(b"]\"")?;
-    if inner.is_empty() {
-        return Some(Vec::new());
-    }
-    // Base64 never contains a comma, so the elements are exactly the comma-separated parts.
-    let base = 2;
-    let mut ranges = Vec::new();
-    let mut start = 0;
-    for end in memchr::memchr_iter(b',', inner).chain([inner.len()]) {
-        let part = &inner[start..end];
-        let b64 = part.strip_prefix(b"\\\"")?.strip_suffix(b"\\\"")?;
-        // memchr2, not a byte loop: this runs over every byte of a binary batch.
-        if memchr::memchr2(b'\\', b'"', b64).is_some() {
-            return None;
-        }
-        let first = base + start + 2;
-        ranges.push(first..first + b64.len());
-        start = end + 1;
-    }
-    Some(ranges)
-}
-
-/// The range of a JSON string's contents within `token` when it has no escapes.
-fn plain_string_range(token: &str) -> Option<Range<usize>> {
-    let inner = token.strip_prefix('"')?.strip_suffix('"')?;
-    (!inner.contains(['\\', '"'])).then(|| 1..1 + inner.len())
 }
 
 fn preview(text: &str) -> String {
