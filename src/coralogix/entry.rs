@@ -264,9 +264,12 @@ fn write_str(buf: &mut Vec<u8>, s: &str) {
 /// A name field, cut to `MAX_NAME_CHARS` characters.
 fn write_name(buf: &mut Vec<u8>, s: &str) {
     // Names are short and plain almost always: no cut, no escape.
+    // A fold without early exit, which the compiler vectorizes: five names per entry made the
+    // byte-at-a-time `all` 2% of the handler's CPU.
     if s.len() <= MAX_NAME_CHARS
-        && s.bytes()
-            .all(|b| b >= 0x20 && b != b'"' && b != b'\\' && b < 0x7f)
+        && s.bytes().fold(true, |plain, b| {
+            plain & (b >= 0x20) & (b != b'"') & (b != b'\\') & (b < 0x7f)
+        })
     {
         buf.push(b'"');
         buf.extend_from_slice(s.as_bytes());
