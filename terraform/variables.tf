@@ -356,7 +356,7 @@ variable "coralogix_domain" {
 }
 
 variable "otel_exporter_otlp_endpoint" {
-  description = "OTEL_EXPORTER_OTLP_ENDPOINT, optional: the Coralogix Event Hub function's OTLP endpoint (e.g. ingress.eu1.coralogix.com:443), accepted so that its settings keep working: entries go to /logs/v1/singles on that host. Used only when coralogix_region, coralogix_domain and coralogix_endpoint are all empty; prefer those."
+  description = "OTEL_EXPORTER_OTLP_ENDPOINT, leave empty: the Coralogix Event Hub function's OTLP endpoint (e.g. ingress.eu1.coralogix.com:443), which the handler reads only when CORALOGIX_REGION, CORALOGIX_DOMAIN and CORALOGIX_ENDPOINT are all empty (entries then go to /logs/v1/singles on that host). This module always sets coralogix_region, which wins."
   type        = string
   default     = ""
   nullable    = false

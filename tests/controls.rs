@@ -321,7 +321,7 @@ async fn without_include_metadata_the_text_is_the_record() {
     let r = handler
         .invoke(host_request(
             Shape::ManyBinary,
-            &[envelope(&[record.clone()])],
+            &[envelope(std::slice::from_ref(&record))],
             1,
         ))
         .await;

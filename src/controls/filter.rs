@@ -213,7 +213,7 @@ fn condition(word: &str) -> Result<Condition, String> {
     let values = split_values(values).ok_or_else(|| format!("{word:?} has an empty value"))?;
     let field = match name.to_ascii_lowercase().as_str() {
         "category" => Field::Category,
-        "result" | "success" => {
+        "result" => {
             if let Some(v) = values.iter().find(|v| {
                 !["success", "failure", "unknown"].contains(&v.to_ascii_lowercase().as_str())
             }) {
@@ -260,15 +260,11 @@ pub fn sample_key<'r>(id: Option<&'r str>, record: &'r str, json: bool) -> Cow<'
     if let Some(id) = id.filter(|id| !id.is_empty()) {
         return Cow::Borrowed(id);
     }
-    if json {
-        if let Some(c) = Path::parse("correlationId")
-            .lookup(record)
-            .filter(|c| !c.is_empty())
-        {
-            return c;
-        }
-    }
-    Cow::Borrowed(record)
+    let correlation = json
+        .then(|| Path::parse("correlationId").lookup(record))
+        .flatten()
+        .filter(|c| !c.is_empty());
+    correlation.unwrap_or(Cow::Borrowed(record))
 }
 
 /// Whether a sample of `ppm` parts per million keeps the record identified by `key`: a 64-bit

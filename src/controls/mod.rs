@@ -118,6 +118,24 @@ impl Controls {
             && self.rules.is_empty()
             && !self.include_metadata
     }
+
+    /// The controls in force, for the start-up log line: `application selector, 3 filter
+    /// rules, metadata`.
+    pub fn describe(&self) -> String {
+        let rules = format!("{} filter rules", self.rules.len());
+        [
+            (self.application.is_some(), "application selector"),
+            (self.subsystem.is_some(), "subsystem selector"),
+            (self.blocking.is_some(), "blocking pattern"),
+            (!self.rules.is_empty(), rules.as_str()),
+            (self.include_metadata, "metadata"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, what)| *what)
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
 }
 
 /// What the controls did in an invocation.

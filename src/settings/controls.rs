@@ -2,7 +2,7 @@
 //! line naming the setting (and, for `FILTER_RULES`, the rule).
 
 use super::names;
-use super::rules::check_category;
+use super::rules::{check_category, edit_distance};
 use super::spec_of;
 use super::table::{Reader, SettingsError, err};
 use crate::controls::filter::{self, Field};
@@ -31,13 +31,17 @@ pub(super) fn controls<F: Fn(&str) -> Option<String>>(
     let rules = filter::parse(raw(names::FILTER_RULES).as_deref().unwrap_or(""))
         .map_err(|e| err(names::FILTER_RULES, e))?;
     for rule in &rules {
-        for condition in rule
-            .conditions
-            .iter()
-            .filter(|c| c.field == Field::Category)
-        {
-            for value in &condition.values {
-                check_category(names::FILTER_RULES, value)?;
+        for condition in &rule.conditions {
+            match &condition.field {
+                Field::Category => {
+                    for value in &condition.values {
+                        check_category(names::FILTER_RULES, value)?;
+                    }
+                }
+                // A bare name is a member of `properties`; one a letter or two away from
+                // `category` or `result` is a misspelling that would never match.
+                Field::Path(path) => check_bare_name(&path.dotted())?,
+                Field::Result => {}
             }
         }
     }
@@ -48,4 +52,23 @@ pub(super) fn controls<F: Fn(&str) -> Option<String>>(
         rules,
         include_metadata: r.bool(spec_of(names::INCLUDE_METADATA))?,
     })
+}
+
+fn check_bare_name(dotted: &str) -> Result<(), SettingsError> {
+    let Some(name) = dotted.strip_prefix("properties.") else {
+        return Ok(());
+    };
+    let lower = name.to_ascii_lowercase();
+    match ["category", "result"]
+        .into_iter()
+        .find(|w| edit_distance(&lower, w) <= 2)
+    {
+        Some(meant) => Err(err(
+            names::FILTER_RULES,
+            format!(
+                "{name:?} is read as properties.{name}: did you mean {meant}? (write properties.{name} for that member)"
+            ),
+        )),
+        None => Ok(()),
+    }
 }

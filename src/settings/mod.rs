@@ -342,11 +342,12 @@ impl Settings {
             return Err(err(
                 names::REGION,
                 format!(
-                    "no destination: set {} (one of {}), {} or {}",
+                    "no destination: set {} (one of {}), {} or {} (or the Coralogix function's {})",
                     names::REGION,
                     destination::region_list(),
                     names::DOMAIN,
-                    names::ENDPOINT
+                    names::ENDPOINT,
+                    names::OTLP_ENDPOINT
                 ),
             ));
         }

@@ -158,7 +158,7 @@ pub(super) fn check_category(setting: &'static str, name: &str) -> Result<(), Se
 }
 
 /// Levenshtein distance, for short names.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(super) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
