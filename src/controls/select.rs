@@ -1,5 +1,6 @@
 //! `CORALOGIX_APPLICATION_SELECTOR` and `CORALOGIX_SUBSYSTEM_SELECTOR`: the incumbent Coralogix
-//! Event Hub function's selector syntax, so that its users' settings keep working.
+//! Event Hub function's selector syntax, so that its users' settings keep working (what that
+//! syntax is: `docs/coralogix-api.md#the-coralogix-event-hub-functions-settings`).
 //!
 //! A selector is one of:
 //!
