@@ -3,13 +3,16 @@
 //! on the way, and a key that itself contains dots (`"azure.resource_group"`) is found by the
 //! rest of the path joined back together.
 //!
-//! Each step parses one object shallowly (its members' values stay unparsed text, borrowed
-//! from the record), so a lookup costs a scan of the objects on the path and a map of their
-//! keys; it runs only when a control that reads fields is configured.
+//! Each step scans one object for the key, without building anything: members before it are
+//! skipped (validated, not parsed into values), the value found stays text borrowed from the
+//! record, and the scan stops there. A lookup runs only when a control that reads fields is
+//! configured.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::fmt;
 
+use serde::Deserializer as _;
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 /// A dotted path from the record's root, split at the dots (empty parts dropped).
@@ -44,14 +47,12 @@ impl Path {
         while i < self.0.len() {
             current = json_in_string(current)?;
             let (range, steps) = {
-                let members: HashMap<Cow<'_, str>, &RawValue> =
-                    serde_json::from_str(&current).ok()?;
-                let (value, steps) = match members.get(self.0[i].as_str()) {
-                    Some(v) => (*v, 1),
-                    None => (
-                        *members.get(self.0[i..].join(".").as_str())?,
-                        self.0.len() - i,
-                    ),
+                // The rest joined by dots, when there is a rest (a key that has dots).
+                let joined = (i + 1 < self.0.len()).then(|| self.0[i..].join("."));
+                let (value, steps) = match find(&current, &self.0[i], joined.as_deref())? {
+                    (Some(v), _) => (v, 1),
+                    (None, Some(v)) => (v, self.0.len() - i),
+                    (None, None) => return None,
                 };
                 let start = value.get().as_ptr() as usize - current.as_ptr() as usize;
                 (start..start + value.get().len(), steps)
@@ -63,6 +64,79 @@ impl Path {
             i += steps;
         }
         scalar(current)
+    }
+}
+
+/// Scans the object `text` for the member `key` (which wins, and ends the scan) and the member
+/// named `joined` (the rest of the path with its dots). `None` when `text` is not an object.
+fn find<'t>(
+    text: &'t str,
+    key: &str,
+    joined: Option<&str>,
+) -> Option<(Option<&'t RawValue>, Option<&'t RawValue>)> {
+    let mut found = None;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let scan = Find {
+        key,
+        joined,
+        found: &mut found,
+    };
+    match de.deserialize_map(scan) {
+        Ok(joined) => Some((None, joined)),
+        // The visitor stops the scan with an error once it has the key.
+        Err(_) => found.map(|v| (Some(v), None)),
+    }
+}
+
+struct Find<'k, 'f, 't> {
+    key: &'k str,
+    joined: Option<&'k str>,
+    found: &'f mut Option<&'t RawValue>,
+}
+
+impl<'t> Visitor<'t> for Find<'_, '_, 't> {
+    type Value = Option<&'t RawValue>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'t>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut joined = None;
+        while let Some(Key(name)) = map.next_key::<Key<'t>>()? {
+            if name == self.key {
+                *self.found = Some(map.next_value()?);
+                return Err(de::Error::custom("found"));
+            }
+            if joined.is_none() && self.joined == Some(&*name) {
+                joined = Some(map.next_value()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(joined)
+    }
+}
+
+/// A member's name, borrowed from the text unless it has escapes.
+struct Key<'t>(Cow<'t, str>);
+
+impl<'t> de::Deserialize<'t> for Key<'t> {
+    fn deserialize<D: de::Deserializer<'t>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'t> Visitor<'t> for V {
+            type Value = Key<'t>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, s: &'t str) -> Result<Key<'t>, E> {
+                Ok(Key(Cow::Borrowed(s)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Key<'t>, E> {
+                Ok(Key(Cow::Owned(s.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 
