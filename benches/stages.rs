@@ -101,6 +101,26 @@ fn stages(c: &mut Criterion) {
     g.bench_function("pipeline_builder", |b| {
         b.iter(|| black_box(build(&settings, &source)))
     });
+    // The same with every operator control set (README, "Operator controls"): what using
+    // them costs. Without them the builder skips them entirely (`pipeline_builder`).
+    let controlled = Settings::load(Mode::DryRun, |name| {
+        let value = match name {
+            "CORALOGIX_SUBSYSTEM_SELECTOR" => "{{ $.properties.appDisplayName || $.category }}",
+            "BLOCKING_PATTERN" => r#""appId":"00000000-0000-0000-0000-00000000dead""#,
+            "FILTER_RULES" => {
+                "keep userPrincipalName=breakglass@contoso.com; \
+                 drop category=NonInteractiveUserSignInLogs result=success appId=a,b; \
+                 sample 50% category=ServicePrincipalSignInLogs"
+            }
+            "INCLUDE_METADATA" => "true",
+            _ => return None,
+        };
+        Some(value.to_owned())
+    })
+    .expect("settings with every control");
+    g.bench_function("pipeline_builder_all_controls", |b| {
+        b.iter(|| black_box(build(&controlled, &source)))
+    });
     g.bench_function("decode_and_build", |b| {
         b.iter(|| {
             let source = HostEvents {

@@ -5,7 +5,8 @@
 //! splits each event into records, [`entra`] says what each record means, [`coralogix`] turns
 //! records into entries and delivers them, and [`server`] ties these together for each
 //! invocation. [`pipeline`] is the part shared by the server and [`replay`]; [`settings`] is
-//! read once at start.
+//! read once at start. [`controls`] (the operator's filters, name selectors and metadata) is
+//! applied by the pipeline to each record.
 //!
 //! From an event body to Coralogix entries, as the server does for each event of a batch
 //! (without sending them):
@@ -35,6 +36,7 @@
 
 #![deny(missing_docs)]
 
+pub mod controls;
 pub mod coralogix;
 mod deadletter;
 pub mod entra;

@@ -147,6 +147,9 @@ fn serve() -> anyhow::Result<ExitCode> {
             settings.memory_budget_bytes >> 20,
             settings.memory_budget_source,
         );
+        if !settings.controls.is_empty() {
+            tracing::info!("operator controls: {}", settings.controls.describe());
+        }
         let (raise, stop) = Stop::new();
         let signalled = std::sync::Arc::new(tokio::sync::Notify::new());
         let on_signal = {

@@ -41,30 +41,36 @@ locals {
 
   # Read by the handler (src/settings/mod.rs, TABLE): one line per setting.
   handler_app_settings = {
-    CORALOGIX_PRIVATE_KEY      = "@Microsoft.KeyVault(SecretUri=${local.coralogix_key_secret_uri})"
-    CORALOGIX_REGION           = var.coralogix_region
-    CORALOGIX_DOMAIN           = var.coralogix_domain
-    CORALOGIX_ENDPOINT         = var.coralogix_endpoint
-    EXTRA_CA_CERTS             = var.extra_ca_certs
-    CORALOGIX_APPLICATION      = var.coralogix_application
-    CORALOGIX_SUBSYSTEM        = var.coralogix_subsystem
-    CORALOGIX_SUBSYSTEM_MAP    = var.coralogix_subsystem_map
-    DROP_CATEGORIES            = var.drop_categories
-    DROP_SUCCESSFUL_CATEGORIES = var.drop_successful_categories
-    COMPRESSION                = var.compression
-    DELIVERY_TIMEOUT_SECONDS   = var.delivery_timeout_seconds
-    REQUEST_TIMEOUT_SECONDS    = var.request_timeout_seconds
-    RETRY_MIN_DELAY_MS         = var.retry_min_delay_ms
-    RETRY_MAX_DELAY_MS         = var.retry_max_delay_ms
-    MAX_REQUEST_BYTES          = var.max_request_bytes
-    MAX_CONCURRENT_REQUESTS    = var.max_concurrent_requests
-    MAX_ENTRY_BYTES            = var.max_entry_bytes
-    MAX_BODY_BYTES             = var.max_body_bytes
-    DEAD_LETTER_ENABLED        = var.dead_letter_enabled ? "true" : "false"
-    MEMORY_BUDGET_MB           = var.memory_budget_mb
-    RESTAMP_OLD_RECORDS        = var.restamp_old_records
-    SHUTDOWN_GRACE_SECONDS     = var.shutdown_grace_seconds
-    LOG_LEVEL                  = var.log_level
+    CORALOGIX_PRIVATE_KEY          = "@Microsoft.KeyVault(SecretUri=${local.coralogix_key_secret_uri})"
+    CORALOGIX_REGION               = var.coralogix_region
+    CORALOGIX_DOMAIN               = var.coralogix_domain
+    CORALOGIX_ENDPOINT             = var.coralogix_endpoint
+    OTEL_EXPORTER_OTLP_ENDPOINT    = var.otel_exporter_otlp_endpoint
+    EXTRA_CA_CERTS                 = var.extra_ca_certs
+    CORALOGIX_APPLICATION          = var.coralogix_application
+    CORALOGIX_SUBSYSTEM            = var.coralogix_subsystem
+    CORALOGIX_SUBSYSTEM_MAP        = var.coralogix_subsystem_map
+    DROP_CATEGORIES                = var.drop_categories
+    DROP_SUCCESSFUL_CATEGORIES     = var.drop_successful_categories
+    CORALOGIX_APPLICATION_SELECTOR = var.coralogix_application_selector
+    CORALOGIX_SUBSYSTEM_SELECTOR   = var.coralogix_subsystem_selector
+    BLOCKING_PATTERN               = var.blocking_pattern
+    FILTER_RULES                   = var.filter_rules
+    INCLUDE_METADATA               = var.include_metadata
+    COMPRESSION                    = var.compression
+    DELIVERY_TIMEOUT_SECONDS       = var.delivery_timeout_seconds
+    REQUEST_TIMEOUT_SECONDS        = var.request_timeout_seconds
+    RETRY_MIN_DELAY_MS             = var.retry_min_delay_ms
+    RETRY_MAX_DELAY_MS             = var.retry_max_delay_ms
+    MAX_REQUEST_BYTES              = var.max_request_bytes
+    MAX_CONCURRENT_REQUESTS        = var.max_concurrent_requests
+    MAX_ENTRY_BYTES                = var.max_entry_bytes
+    MAX_BODY_BYTES                 = var.max_body_bytes
+    DEAD_LETTER_ENABLED            = var.dead_letter_enabled ? "true" : "false"
+    MEMORY_BUDGET_MB               = var.memory_budget_mb
+    RESTAMP_OLD_RECORDS            = var.restamp_old_records
+    SHUTDOWN_GRACE_SECONDS         = var.shutdown_grace_seconds
+    LOG_LEVEL                      = var.log_level
   }
 
   # Every setting of the app, for the chosen plan and Event Hub mode.

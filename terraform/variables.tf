@@ -355,6 +355,13 @@ variable "coralogix_domain" {
   nullable    = false
 }
 
+variable "otel_exporter_otlp_endpoint" {
+  description = "OTEL_EXPORTER_OTLP_ENDPOINT, leave empty: the Coralogix Event Hub function's OTLP endpoint (e.g. ingress.eu1.coralogix.com:443), which the handler reads only when CORALOGIX_REGION, CORALOGIX_DOMAIN and CORALOGIX_ENDPOINT are all empty (entries then go to /logs/v1/singles on that host). This module always sets coralogix_region, which wins."
+  type        = string
+  default     = ""
+  nullable    = false
+}
+
 variable "extra_ca_certs" {
   description = "EXTRA_CA_CERTS, optional: PEM certificates to trust besides the system's (a TLS-inspecting proxy, a private endpoint's CA), as PEM text or the path of a PEM file on the app's file system."
   type        = string
@@ -402,6 +409,61 @@ variable "drop_successful_categories" {
   type        = string
   default     = ""
   nullable    = false
+}
+
+variable "coralogix_application_selector" {
+  description = "CORALOGIX_APPLICATION_SELECTOR, optional: the application name per record, in the incumbent Coralogix Event Hub function's syntax: a template such as {{ $.properties.appDisplayName || $.category }} (paths, || fallbacks, | r'regex' extraction), a /regex/ on the record's text, or a fixed name. A record it gives nothing for gets CORALOGIX_APPLICATION (counted). Empty: CORALOGIX_APPLICATION."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = length(var.coralogix_application_selector) <= 1024
+    error_message = "coralogix_application_selector is at most 1024 characters."
+  }
+}
+
+variable "coralogix_subsystem_selector" {
+  description = "CORALOGIX_SUBSYSTEM_SELECTOR, optional: the subsystem name per record, same syntax as the application selector, e.g. {{ $.category }}. A record it gives nothing for gets the default subsystem (counted). Empty: CORALOGIX_SUBSYSTEM, CORALOGIX_SUBSYSTEM_MAP or the category."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = length(var.coralogix_subsystem_selector) <= 1024
+    error_message = "coralogix_subsystem_selector is at most 1024 characters."
+  }
+}
+
+variable "blocking_pattern" {
+  description = "BLOCKING_PATTERN, optional: a regex (Rust regex syntax, linear time) tested on each record's compact JSON text; matching records are dropped and counted. Empty: nothing blocked."
+  type        = string
+  default     = ""
+  nullable    = false
+}
+
+variable "filter_rules" {
+  description = "FILTER_RULES, optional: ;-separated rules read in order, the first that matches decides: drop|keep|sample N% followed by conditions field=a,b or field!=a,b (fields: category, result, a properties name such as appId, or a path such as properties.status.errorCode). E.g. drop category=NonInteractiveUserSignInLogs result=success appId=a,b; sample 10% category=ServicePrincipalSignInLogs result=success. Drops are counted per rule."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.filter_rules == "" || can(regex("^\\s*(drop|keep|sample)\\b", lower(var.filter_rules)))
+    error_message = "filter_rules must start with a rule: drop, keep or sample N%."
+  }
+}
+
+variable "include_metadata" {
+  description = "INCLUDE_METADATA, optional: true adds the Event Hub metadata (namespace, hub, consumer group, partition, sequence number, offset, enqueued time) and the ingestion lag to each JSON record's text under the key _forwarder. Empty: false."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = contains(["", "true", "false"], var.include_metadata)
+    error_message = "include_metadata must be empty, true or false."
+  }
 }
 
 variable "compression" {

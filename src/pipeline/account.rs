@@ -158,6 +158,8 @@ macro_rules! summary_event {
             nul_bytes = c.nul_bytes,
             untimed = c.untimed,
             restamped = c.restamped,
+            dropped_by = %c.controls.dropped_by(),
+            selector_fallback = %c.controls.selector_fallback(),
             ms = s.elapsed.as_millis() as u64,
             "invocation finished"
         )
@@ -203,7 +205,7 @@ impl fmt::Display for Summary {
             f,
             "events={} records={} entries={} delivered={} dropped={} dead_lettered={} failed={} \
              requests={} bytes={} retries={} splits={} as_text={} parted={} repaired={} \
-             unparsed={} invalid_utf8={} nul_bytes={} untimed={} restamped={} ms={}",
+             unparsed={} invalid_utf8={} nul_bytes={} untimed={} restamped={}{} ms={}",
             c.events,
             c.records,
             c.entries,
@@ -223,6 +225,7 @@ impl fmt::Display for Summary {
             c.nul_bytes,
             c.untimed,
             c.restamped,
+            c.controls,
             self.elapsed.as_millis()
         )
     }

@@ -4,9 +4,11 @@
 use std::fmt::Write as _;
 use std::ops::Range;
 
+use crate::controls::{Applier, ControlCounts, RecordView};
 use crate::coralogix::redact::cut;
 use crate::coralogix::{Batcher, Entry, Request, Text};
 use crate::entra::{self, Outcome, Timestamp, UNCATEGORIZED, UNPARSED};
+use crate::host::{EventMeta, Partition};
 use crate::records::{self, Record};
 use crate::settings::Settings;
 
@@ -40,6 +42,8 @@ pub struct Counts {
     pub untimed: usize,
     /// Entries older than `RESTAMP_AFTER`, sent with the time of processing.
     pub restamped: usize,
+    /// What the operator controls did (their drops are also in `dropped`).
+    pub controls: ControlCounts,
 }
 
 impl std::ops::AddAssign for Counts {
@@ -55,6 +59,7 @@ impl std::ops::AddAssign for Counts {
         self.nul_bytes += o.nul_bytes;
         self.untimed += o.untimed;
         self.restamped += o.restamped;
+        self.controls += o.controls;
     }
 }
 
@@ -131,6 +136,8 @@ pub struct Builder<'s, S: EntrySink> {
     next_entry: u64,
     thread_id: String,
     scratch: Vec<u8>,
+    /// The operator controls; `None` when none is configured.
+    controls: Option<Applier<'s>>,
 }
 
 impl<'s, S: EntrySink> Builder<'s, S> {
@@ -148,6 +155,7 @@ impl<'s, S: EntrySink> Builder<'s, S> {
             next_entry: 0,
             thread_id: String::new(),
             scratch: Vec::new(),
+            controls: Applier::new(&settings.controls),
         }
     }
 
@@ -155,6 +163,16 @@ impl<'s, S: EntrySink> Builder<'s, S> {
     /// identifies the event (e.g. `eh:<partition>:<sequence number>`) in the ids of records that
     /// have none of their own.
     pub fn add_event(&mut self, body: &[u8], enqueued: Option<Timestamp>, key: &str) {
+        if let Some(c) = &mut self.controls {
+            c.begin_event(enqueued);
+        }
+        self.add_records(body, enqueued, key);
+        if let Some(c) = &mut self.controls {
+            c.end_event();
+        }
+    }
+
+    fn add_records(&mut self, body: &[u8], enqueued: Option<Timestamp>, key: &str) {
         let split = records::split(body);
         let counts = &mut self.report.counts;
         counts.events += 1;
@@ -181,6 +199,17 @@ impl<'s, S: EntrySink> Builder<'s, S> {
             self.report.counts.dropped += 1;
             return;
         }
+        let view = RecordView {
+            text: json,
+            json: true,
+            category: name,
+            outcome: meaning.outcome,
+            id: meaning.id.as_deref(),
+            time: meaning.time,
+        };
+        if !self.controlled(&view) {
+            return;
+        }
         if meaning.time.is_none() {
             self.report.counts.untimed += 1;
             // One example for the log, preferring a time that is there but unreadable (a
@@ -195,13 +224,20 @@ impl<'s, S: EntrySink> Builder<'s, S> {
             }
         }
         self.set_thread_id(meaning.id.as_deref().map(|id| (name, id)), key, index);
+        let timestamp = self.restamp(meaning.time.unwrap_or(fallback_time));
+        let (application, subsystem, json) = names(
+            &self.controls,
+            &settings.application,
+            settings.subsystem.name_for(name),
+            json,
+        );
         let entry = Entry {
-            application: &settings.application,
-            subsystem: settings.subsystem.name_for(name),
+            application,
+            subsystem,
             computer_name: meaning.tenant.as_deref(),
             category,
             severity: meaning.severity,
-            timestamp: self.restamp(meaning.time.unwrap_or(fallback_time)),
+            timestamp,
             thread_id: &self.thread_id,
             text: Text::for_json(json),
         };
@@ -221,14 +257,32 @@ impl<'s, S: EntrySink> Builder<'s, S> {
             self.report.counts.dropped += 1;
             return;
         }
+        let view = RecordView {
+            text,
+            json: false,
+            category: UNPARSED,
+            outcome: Outcome::Unknown,
+            id: None,
+            time: None,
+        };
+        if !self.controlled(&view) {
+            return;
+        }
         self.set_thread_id(None, key, index);
+        let timestamp = self.restamp(fallback_time);
+        let (application, subsystem, _) = names(
+            &self.controls,
+            &settings.application,
+            settings.subsystem.name_for(UNPARSED),
+            text,
+        );
         let entry = Entry {
-            application: &settings.application,
-            subsystem: settings.subsystem.name_for(UNPARSED),
+            application,
+            subsystem,
             computer_name: None,
             category: None,
             severity: entra::severity::INFO,
-            timestamp: self.restamp(fallback_time),
+            timestamp,
             thread_id: &self.thread_id,
             text: Text::Plain(text),
         };
@@ -281,6 +335,23 @@ impl<'s, S: EntrySink> Builder<'s, S> {
         }
     }
 
+    /// Applies the operator controls (when configured): false when they drop the record.
+    fn controlled(&mut self, record: &RecordView<'_>) -> bool {
+        let Some(applier) = &mut self.controls else {
+            return true;
+        };
+        let kept = applier.apply(record, &mut self.report.counts.controls);
+        self.report.counts.dropped += usize::from(!kept);
+        kept
+    }
+
+    /// The event's origin (Event Hub metadata), for `INCLUDE_METADATA`.
+    pub fn set_origin(&mut self, partition: &Partition, event: &EventMeta) {
+        if let Some(c) = &mut self.controls {
+            c.set_origin(partition, event);
+        }
+    }
+
     fn dropped(&self, category: &str, outcome: Outcome) -> bool {
         let rules = &self.settings.drop;
         let listed = |list: &[String]| list.iter().any(|c| c.eq_ignore_ascii_case(category));
@@ -290,6 +361,23 @@ impl<'s, S: EntrySink> Builder<'s, S> {
     /// The report, and the sink (to flush it).
     pub fn finish(self) -> (BuildReport, S) {
         (self.report, self.sink)
+    }
+}
+
+/// The application, the subsystem and the text to send, as the controls chose them.
+fn names<'a>(
+    controls: &'a Option<Applier<'_>>,
+    application: &'a str,
+    subsystem: &'a str,
+    text: &'a str,
+) -> (&'a str, &'a str, &'a str) {
+    match controls {
+        Some(c) => (
+            c.application(application),
+            c.subsystem(subsystem),
+            c.text(text),
+        ),
+        None => (application, subsystem, text),
     }
 }
 

@@ -21,7 +21,7 @@ use tokio::sync::mpsc;
 
 use crate::coralogix::{Delivery, DeliveryPlan, Sink, deliver};
 use crate::entra::Timestamp;
-use crate::host::Invocation;
+use crate::host::{EventMeta, Invocation, Partition};
 use crate::settings::Settings;
 
 pub use account::{Severity, Summary};
@@ -40,6 +40,13 @@ pub enum Input<'a> {
         enqueued: Option<Timestamp>,
         /// What identifies the event in ids.
         key: &'a str,
+    },
+    /// Where the next event comes from (the Event Hub metadata, for `INCLUDE_METADATA`).
+    Origin {
+        /// The partition of the invocation.
+        partition: &'a Partition,
+        /// The next event's sequence number, offset and enqueued time.
+        event: &'a EventMeta,
     },
     /// A file of entries built earlier (a dead-letter blob) begins: counted as one event.
     BuiltFile,
@@ -63,6 +70,7 @@ impl<S: EntrySink> Builder<'_, S> {
                 enqueued,
                 key,
             } => self.add_event(body, enqueued, key),
+            Input::Origin { partition, event } => self.set_origin(partition, event),
             Input::BuiltFile => self.count_event(),
             Input::Built(entry) => self.add_built_entry(entry),
         }
@@ -181,6 +189,10 @@ impl EventSource for HostEvents {
                 None => key.push_str(&format!("inv:{}:{i}", self.invocation_id)),
             }
             let body = inv.body(event);
+            f(Input::Origin {
+                partition: &inv.partition,
+                event: &event.meta,
+            });
             f(Input::Event {
                 body: &body,
                 enqueued: event

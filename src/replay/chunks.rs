@@ -406,6 +406,7 @@ mod tests {
                 Input::BuiltFile => "file".to_owned(),
                 Input::Built(entry) => String::from_utf8_lossy(entry).into_owned(),
                 Input::Event { .. } => "event".to_owned(),
+                Input::Origin { .. } => "origin".to_owned(),
             })
         });
         assert_eq!(inputs, ["file", r#"{"a":1}"#, r#"{"a":2}"#]);

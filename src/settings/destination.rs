@@ -1,4 +1,6 @@
-//! Where entries go: `CORALOGIX_ENDPOINT`, else `CORALOGIX_DOMAIN`, else `CORALOGIX_REGION`.
+//! Where entries go: `CORALOGIX_ENDPOINT`, else `CORALOGIX_DOMAIN`, else `CORALOGIX_REGION`,
+//! else the incumbent Coralogix function's `OTEL_EXPORTER_OTLP_ENDPOINT` (its OTLP host,
+//! `ingress.<domain>:443`, also serves `/logs/v1/singles`).
 
 use std::net::IpAddr;
 
@@ -32,10 +34,15 @@ pub(super) fn region_list() -> String {
 
 /// Which setting gave the destination, and which others were set and ignored.
 pub fn destination_source(lookup: impl Fn(&str) -> Option<String>) -> String {
-    let set: Vec<&str> = [names::ENDPOINT, names::DOMAIN, names::REGION]
-        .into_iter()
-        .filter(|n| lookup(n).is_some_and(|v| !v.trim().is_empty()))
-        .collect();
+    let set: Vec<&str> = [
+        names::ENDPOINT,
+        names::DOMAIN,
+        names::REGION,
+        names::OTLP_ENDPOINT,
+    ]
+    .into_iter()
+    .filter(|n| lookup(n).is_some_and(|v| !v.trim().is_empty()))
+    .collect();
     match set.as_slice() {
         [] => "no destination set".into(),
         [one] => format!("from {one}"),
@@ -47,14 +54,16 @@ pub fn destination_source(lookup: impl Fn(&str) -> Option<String>) -> String {
 }
 
 /// The full URL of `/logs/v1/singles`, or `None` when no destination is set. `region` is the
-/// region code as the table read it (validated, upper case).
+/// region code as the table read it (validated, upper case); `otlp` the incumbent's
+/// `OTEL_EXPORTER_OTLP_ENDPOINT` (`host:port`, or a URL).
 pub(super) fn singles_url(
     endpoint: Option<&str>,
     domain: Option<&str>,
     region: Option<&str>,
+    otlp: Option<&str>,
 ) -> Result<Option<Url>, SettingsError> {
     let mut url = if let Some(endpoint) = endpoint {
-        parse_endpoint(endpoint)?
+        parse_endpoint(names::ENDPOINT, endpoint)?
     } else if let Some(domain) = domain {
         parse_domain(domain)?
     } else if let Some(region) = region {
@@ -64,6 +73,13 @@ pub(super) fn singles_url(
             .map(|(_, d)| *d)
             .expect("the table checked the region");
         Url::parse(&format!("https://ingress.{domain}")).expect("region table holds valid hosts")
+    } else if let Some(otlp) = otlp {
+        let with_scheme = if otlp.contains("://") {
+            otlp.to_owned()
+        } else {
+            format!("https://{otlp}")
+        };
+        parse_endpoint(names::OTLP_ENDPOINT, &with_scheme)?
     } else {
         return Ok(None);
     };
@@ -72,47 +88,45 @@ pub(super) fn singles_url(
     Ok(Some(url))
 }
 
-fn parse_endpoint(endpoint: &str) -> Result<Url, SettingsError> {
+fn parse_endpoint(setting: &'static str, endpoint: &str) -> Result<Url, SettingsError> {
     let url = Url::parse(endpoint).map_err(|e| {
         err(
-            names::ENDPOINT,
+            setting,
             format!(
                 "{:?} is not a URL ({e}); expected e.g. https://ingress.eu1.coralogix.com",
                 without_secrets(endpoint)
             ),
         )
     })?;
-    let host = url
-        .host_str()
-        .ok_or_else(|| err(names::ENDPOINT, "has no host"))?;
+    let host = url.host_str().ok_or_else(|| err(setting, "has no host"))?;
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(host) => {}
         "http" => {
             return Err(err(
-                names::ENDPOINT,
+                setting,
                 "plain http:// is allowed only for a loopback host (local testing); use https://",
             ));
         }
         other => {
             return Err(err(
-                names::ENDPOINT,
+                setting,
                 format!("scheme {other:?} is not supported; use https://"),
             ));
         }
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(err(
-            names::ENDPOINT,
+            setting,
             "must not carry credentials; the key goes in CORALOGIX_PRIVATE_KEY",
         ));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(err(names::ENDPOINT, "must not have a query or fragment"));
+        return Err(err(setting, "must not have a query or fragment"));
     }
     if url.path().trim_end_matches('/').ends_with(SINGLES_PATH) {
         return Err(err(
-            names::ENDPOINT,
+            setting,
             format!(
                 "give the base URL only (e.g. https://ingress.eu1.coralogix.com); the handler appends {SINGLES_PATH}"
             ),

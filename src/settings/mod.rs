@@ -6,6 +6,7 @@
 //! what holds between settings. The README's Configuration table and the ARM template are
 //! checked against the table by `tests/settings_contract.rs`.
 
+mod controls;
 mod destination;
 mod rules;
 mod table;
@@ -31,12 +32,18 @@ pub mod names {
     pub const REGION: &str = "CORALOGIX_REGION";
     pub const DOMAIN: &str = "CORALOGIX_DOMAIN";
     pub const ENDPOINT: &str = "CORALOGIX_ENDPOINT";
+    pub const OTLP_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
     pub const EXTRA_CA_CERTS: &str = "EXTRA_CA_CERTS";
     pub const APPLICATION: &str = "CORALOGIX_APPLICATION";
     pub const SUBSYSTEM: &str = "CORALOGIX_SUBSYSTEM";
     pub const SUBSYSTEM_MAP: &str = "CORALOGIX_SUBSYSTEM_MAP";
     pub const DROP_CATEGORIES: &str = "DROP_CATEGORIES";
     pub const DROP_SUCCESSFUL_CATEGORIES: &str = "DROP_SUCCESSFUL_CATEGORIES";
+    pub const APPLICATION_SELECTOR: &str = "CORALOGIX_APPLICATION_SELECTOR";
+    pub const SUBSYSTEM_SELECTOR: &str = "CORALOGIX_SUBSYSTEM_SELECTOR";
+    pub const BLOCKING_PATTERN: &str = "BLOCKING_PATTERN";
+    pub const FILTER_RULES: &str = "FILTER_RULES";
+    pub const INCLUDE_METADATA: &str = "INCLUDE_METADATA";
     pub const DELIVERY_TIMEOUT: &str = "DELIVERY_TIMEOUT_SECONDS";
     pub const REQUEST_TIMEOUT: &str = "REQUEST_TIMEOUT_SECONDS";
     pub const RETRY_MIN_DELAY: &str = "RETRY_MIN_DELAY_MS";
@@ -74,12 +81,18 @@ pub const TABLE: &[Spec] = &[
     spec(names::REGION, D::None(""), K::Choice(REGION_CODES)),
     spec(names::DOMAIN, D::None(""), K::Text),
     spec(names::ENDPOINT, D::None(""), K::Text),
+    spec(names::OTLP_ENDPOINT, D::None(""), K::Text),
     spec(names::EXTRA_CA_CERTS, D::None(""), K::Text),
     spec(names::APPLICATION, D::Value("entra-id"), K::Name),
     spec(names::SUBSYSTEM, D::None(""), K::Name),
     spec(names::SUBSYSTEM_MAP, D::None(""), K::Text),
     spec(names::DROP_CATEGORIES, D::None(""), K::Text),
     spec(names::DROP_SUCCESSFUL_CATEGORIES, D::None(""), K::Text),
+    spec(names::APPLICATION_SELECTOR, D::None(""), K::Text),
+    spec(names::SUBSYSTEM_SELECTOR, D::None(""), K::Text),
+    spec(names::BLOCKING_PATTERN, D::None(""), K::Text),
+    spec(names::FILTER_RULES, D::None(""), K::Text),
+    spec(names::INCLUDE_METADATA, D::Value("false"), K::Bool),
     // Well under host.json's functionTimeout (10 minutes), so that a failing invocation
     // answers the host before the host gives up on it.
     spec(
@@ -235,6 +248,8 @@ pub struct Settings {
     pub subsystem: SubsystemRule,
     /// What the operator drops on purpose.
     pub drop: DropRules,
+    /// The operator's filters, name selectors and metadata (`crate::controls`).
+    pub controls: crate::controls::Controls,
     /// `DELIVERY_TIMEOUT_SECONDS`: the time one invocation may spend delivering.
     pub delivery_timeout: Duration,
     /// `REQUEST_TIMEOUT_SECONDS`: the time one HTTP request may take.
@@ -321,16 +336,18 @@ impl Settings {
             raw(names::ENDPOINT).as_deref(),
             raw(names::DOMAIN).as_deref(),
             region.as_deref(),
+            raw(names::OTLP_ENDPOINT).as_deref(),
         )?;
         if url.is_none() && mode != Mode::DryRun {
             return Err(err(
                 names::REGION,
                 format!(
-                    "no destination: set {} (one of {}), {} or {}",
+                    "no destination: set {} (one of {}), {} or {} (or the Coralogix function's {})",
                     names::REGION,
                     destination::region_list(),
                     names::DOMAIN,
-                    names::ENDPOINT
+                    names::ENDPOINT,
+                    names::OTLP_ENDPOINT
                 ),
             ));
         }
@@ -375,6 +392,7 @@ impl Settings {
                     raw(names::DROP_SUCCESSFUL_CATEGORIES).as_deref(),
                 )?,
             },
+            controls: controls::controls(&r)?,
             delivery_timeout: duration(names::DELIVERY_TIMEOUT)?,
             request_timeout: duration(names::REQUEST_TIMEOUT)?,
             retry_min_delay: duration(names::RETRY_MIN_DELAY)?,

@@ -136,7 +136,7 @@ fn known_categories() -> impl Iterator<Item = &'static str> {
 /// A known category (any case) is fine, and so is a name unlike any of them (another Azure
 /// service sharing the hub, e.g. `FunctionAppLogs`). A name a few letters away from a known
 /// one is a misspelling, refused with the known names listed: the rule would never match.
-fn check_category(setting: &'static str, name: &str) -> Result<(), SettingsError> {
+pub(super) fn check_category(setting: &'static str, name: &str) -> Result<(), SettingsError> {
     if known_categories().any(|c| c.eq_ignore_ascii_case(name)) {
         return Ok(());
     }
@@ -158,7 +158,7 @@ fn check_category(setting: &'static str, name: &str) -> Result<(), SettingsError
 }
 
 /// Levenshtein distance, for short names.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(super) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -357,3 +357,62 @@ fn log_level_information_is_info_not_silence() {
     let e = load(Mode::DryRun, &[("LOG_LEVEL", "Verbos")]).unwrap_err();
     assert_eq!(e.setting, "LOG_LEVEL");
 }
+
+#[test]
+fn the_incumbents_otlp_endpoint_is_the_last_resort_destination() {
+    let otlp = (
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "ingress.eu1.coralogix.com:443",
+    );
+    let s = load(Mode::Ship, &[KEY, otlp]).unwrap();
+    assert_eq!(
+        s.singles_url.unwrap().as_str(),
+        "https://ingress.eu1.coralogix.com/logs/v1/singles"
+    );
+    let s = load(Mode::Ship, &[KEY, otlp, ("CORALOGIX_REGION", "US2")]).unwrap();
+    assert_eq!(
+        s.singles_url.unwrap().as_str(),
+        "https://ingress.us2.coralogix.com/logs/v1/singles"
+    );
+    let e = load(
+        Mode::Ship,
+        &[
+            KEY,
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317"),
+        ],
+    )
+    .unwrap_err();
+    assert_eq!(e.setting, "OTEL_EXPORTER_OTLP_ENDPOINT", "{e}");
+}
+
+#[test]
+fn controls_are_read_once_and_refused_naming_the_setting() {
+    let s = load(Mode::DryRun, &[]).unwrap();
+    assert!(s.controls.is_empty());
+    let s = load(
+        Mode::DryRun,
+        &[
+            ("CORALOGIX_SUBSYSTEM_SELECTOR", "{{ $.category }}"),
+            (
+                "FILTER_RULES",
+                "drop category=AuditLogs; sample 5% result=success",
+            ),
+            ("INCLUDE_METADATA", "yes"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        s.controls.describe(),
+        "subsystem selector, 2 filter rules, metadata"
+    );
+    for (name, value) in [
+        ("CORALOGIX_APPLICATION_SELECTOR", "{{ $.a | r'[' }}"),
+        ("BLOCKING_PATTERN", "a{99999999}"),
+        ("FILTER_RULES", "drop categry=AuditLogs"),
+        ("FILTER_RULES", "drop category=AuditLog"),
+    ] {
+        let e = load(Mode::DryRun, &[(name, value)]).unwrap_err();
+        assert_eq!(e.setting, name, "{e}");
+        assert!(!e.to_string().contains('\n'), "one line: {e}");
+    }
+}
