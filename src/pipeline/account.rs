@@ -158,6 +158,7 @@ macro_rules! summary_event {
             nul_bytes = c.nul_bytes,
             untimed = c.untimed,
             restamped = c.restamped,
+            masked = c.masked,
             ms = s.elapsed.as_millis() as u64,
             "invocation finished"
         )
@@ -203,7 +204,7 @@ impl fmt::Display for Summary {
             f,
             "events={} records={} entries={} delivered={} dropped={} dead_lettered={} failed={} \
              requests={} bytes={} retries={} splits={} as_text={} parted={} repaired={} \
-             unparsed={} invalid_utf8={} nul_bytes={} untimed={} restamped={} ms={}",
+             unparsed={} invalid_utf8={} nul_bytes={} untimed={} restamped={} masked={} ms={}",
             c.events,
             c.records,
             c.entries,
@@ -223,6 +224,7 @@ impl fmt::Display for Summary {
             c.nul_bytes,
             c.untimed,
             c.restamped,
+            c.masked,
             self.elapsed.as_millis()
         )
     }

@@ -7,6 +7,7 @@ use std::ops::Range;
 use crate::coralogix::redact::cut;
 use crate::coralogix::{Batcher, Entry, Request, Text};
 use crate::entra::{self, Outcome, Timestamp, UNCATEGORIZED, UNPARSED};
+use crate::privacy::{Masked, Masker};
 use crate::records::{self, Record};
 use crate::settings::Settings;
 
@@ -40,6 +41,8 @@ pub struct Counts {
     pub untimed: usize,
     /// Entries older than `RESTAMP_AFTER`, sent with the time of processing.
     pub restamped: usize,
+    /// Values masked (`MASK_FIELDS`, `MASK_VALUES`).
+    pub masked: usize,
 }
 
 impl std::ops::AddAssign for Counts {
@@ -55,6 +58,7 @@ impl std::ops::AddAssign for Counts {
         self.nul_bytes += o.nul_bytes;
         self.untimed += o.untimed;
         self.restamped += o.restamped;
+        self.masked += o.masked;
     }
 }
 
@@ -175,12 +179,22 @@ impl<'s, S: EntrySink> Builder<'s, S> {
     fn add_json(&mut self, json: &str, fallback_time: Timestamp, key: &str, index: usize) {
         let settings = self.settings;
         let meaning = entra::describe(json);
-        let category = meaning.category.as_deref();
-        let name = category.unwrap_or(UNCATEGORIZED);
-        if self.dropped(name, meaning.outcome) {
+        if self.dropped(
+            meaning.category.as_deref().unwrap_or(UNCATEGORIZED),
+            meaning.outcome,
+        ) {
             self.report.counts.dropped += 1;
             return;
         }
+        // Masked before anything is taken from the record, so that no field of the entry
+        // (text, tenant, id, parts) carries what was masked.
+        let masked = self.mask(json, Masker::mask_json);
+        let (json, meaning) = match &masked {
+            Some(m) => (m.text.as_str(), entra::describe(&m.text)),
+            None => (json, meaning),
+        };
+        let category = meaning.category.as_deref();
+        let name = category.unwrap_or(UNCATEGORIZED);
         if meaning.time.is_none() {
             self.report.counts.untimed += 1;
             // One example for the log, preferring a time that is there but unreadable (a
@@ -221,6 +235,8 @@ impl<'s, S: EntrySink> Builder<'s, S> {
             self.report.counts.dropped += 1;
             return;
         }
+        let masked = self.mask(text, Masker::mask_text);
+        let text = masked.as_ref().map_or(text, |m| m.text.as_str());
         self.set_thread_id(None, key, index);
         let entry = Entry {
             application: &settings.application,
@@ -247,6 +263,12 @@ impl<'s, S: EntrySink> Builder<'s, S> {
     pub fn add_built_entry(&mut self, entry: &[u8]) {
         self.report.counts.records += 1;
         self.report.counts.entries += 1;
+        // Masked again with today's settings (masking is idempotent): a blob parked before
+        // masking was turned on leaves masked too.
+        let masked = std::str::from_utf8(entry)
+            .ok()
+            .and_then(|e| self.mask(e, Masker::mask_json));
+        let entry = masked.as_ref().map_or(entry, |m| m.text.as_bytes());
         let restamped = self
             .restamp_before
             .and_then(|before| restamp_built(entry, before, self.now));
@@ -260,6 +282,13 @@ impl<'s, S: EntrySink> Builder<'s, S> {
     /// Counts a file or blob that held built entries as one event.
     pub fn count_event(&mut self) {
         self.report.counts.events += 1;
+    }
+
+    /// `text` masked by `how` when masking is configured and it holds something to mask.
+    fn mask(&mut self, text: &str, how: fn(&Masker, &str) -> Option<Masked>) -> Option<Masked> {
+        let masked = how(self.settings.masker.as_ref()?, text)?;
+        self.report.counts.masked += masked.count;
+        Some(masked)
     }
 
     fn set_thread_id(&mut self, own: Option<(&str, &str)>, key: &str, index: usize) {
