@@ -104,7 +104,7 @@ async fn no_masked_value_reaches_the_ingress() {
     assert_eq!(props["targetResources"][1]["type"], "User");
     assert_eq!(
         props["additionalDetails"][0]["value"],
-        "Mozilla/5.0 Chrome/131.0.0.0"
+        "Mozilla/5.0 Chrome/[masked]"
     );
     assert_eq!(
         props["additionalDetails"][1]["value"],

@@ -228,7 +228,11 @@ fn template_never_sets_the_port() {
 #[test]
 fn secrets_are_key_vault_references() {
     let settings = app_settings(&json("arm/azuredeploy.json"));
-    for name in [names::PRIVATE_KEY, names::PSEUDONYMIZE_KEY, "EventHubConnection"] {
+    for name in [
+        names::PRIVATE_KEY,
+        names::PSEUDONYMIZE_KEY,
+        "EventHubConnection",
+    ] {
         let value = &settings.values[name];
         assert!(
             value.contains("@Microsoft.KeyVault(SecretUri="),
@@ -873,7 +877,11 @@ fn terraform_secrets_are_key_vault_references() {
         let secret = if variant.identity {
             vec![names::PRIVATE_KEY, names::PSEUDONYMIZE_KEY]
         } else {
-            vec![names::PRIVATE_KEY, names::PSEUDONYMIZE_KEY, "EventHubConnection"]
+            vec![
+                names::PRIVATE_KEY,
+                names::PSEUDONYMIZE_KEY,
+                "EventHubConnection",
+            ]
         };
         for name in secret {
             let value = &settings[name];

@@ -93,7 +93,7 @@ fn values_are_masked_inside_strings_and_embedded_json() {
             "raw": embedded,
             "userAgent": "Mozilla/5.0 Chrome/131.0.0.0 Safari/537.36",
             "time": "2026-11-02T08:14:07.4521983Z",
-            "ids": ["::ffff:192.0.2.1", "fe80::1%eth0", "12:34:56", "1.2.3.4.5"]
+            "ids": ["::ffff:192.0.2.1", "fe80::1%eth0", "12:34:56", "1.2.3.4.5", "ip:2001:db8::1", "2001:db8::2: refused"]
         }
     });
     let out = masked(&m, &record);
@@ -104,15 +104,22 @@ fn values_are_masked_inside_strings_and_embedded_json() {
     );
     let raw: Value = serde_json::from_str(out["properties"]["raw"].as_str().unwrap()).unwrap();
     assert_eq!(raw, json!({"ip": "[masked]", "who": "[masked]"}));
-    // Product versions, times and things that only look like addresses stay.
+    // Times and things that only look like addresses stay; a four-part version is masked.
     assert_eq!(
         out["properties"]["userAgent"],
-        record["properties"]["userAgent"]
+        "Mozilla/5.0 Chrome/[masked] Safari/537.36"
     );
     assert_eq!(out["properties"]["time"], record["properties"]["time"]);
     assert_eq!(
         out["properties"]["ids"],
-        json!(["[masked]", "[masked]", "12:34:56", "1.2.3.4.5"])
+        json!([
+            "[masked]",
+            "[masked]",
+            "12:34:56",
+            "1.2.3.4.5",
+            "ip:[masked]",
+            "[masked]: refused"
+        ])
     );
 }
 

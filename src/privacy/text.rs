@@ -61,19 +61,19 @@ impl Finder {
         let mut out: Option<String> = None;
         let mut copied = 0;
         for caps in re.captures_iter(text) {
-            let whole = caps.get(0).expect("group 0 always matches");
-            let canonical = match (caps.name("email"), caps.name("ip")) {
-                (Some(email), _) => Cow::Owned(email.as_str().to_lowercase()),
-                (None, Some(ip)) => match ip_at(text, ip.start(), ip.end()) {
-                    Some(ip) => Cow::Owned(ip.to_string()),
-                    None => continue,
-                },
-                _ => continue,
-            };
+            let (canonical, start, end): (Cow<'_, str>, _, _) =
+                match (caps.name("email"), caps.name("ip")) {
+                    (Some(m), _) => (m.as_str().to_lowercase().into(), m.start(), m.end()),
+                    (None, Some(m)) => match ip_at(text, m.start(), m.end()) {
+                        Some((ip, start, end)) => (ip.to_string().into(), start, end),
+                        None => continue,
+                    },
+                    _ => continue,
+                };
             let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
-            out.push_str(&text[copied..whole.start()]);
+            out.push_str(&text[copied..start]);
             mode.replace(&canonical, out);
-            copied = whole.end();
+            copied = end;
             *count += 1;
         }
         let mut out = out?;
@@ -123,25 +123,37 @@ fn quotes(value: &str) -> (&str, &str) {
 }
 
 /// The IP address at `start..end` of `text`, if that is one on its own: not part of a longer
-/// word or number, and not the version in a product token such as `Chrome/131.0.0.0`.
-fn ip_at(text: &str, start: usize, end: usize) -> Option<IpAddr> {
+/// word or number. A colon the pattern took before or after an address (`ip:2001:db8::1`,
+/// `2001:db8::1: refused`) is left out. A four-part version such as `Chrome/131.0.0.0` is a
+/// valid IPv4 address and is masked too: one version too many rather than one address too few.
+/// Returns the address and the range to replace (with its zone, `%eth0`, if any).
+fn ip_at(text: &str, start: usize, end: usize) -> Option<(IpAddr, usize, usize)> {
     let bytes = text.as_bytes();
-    let candidate = &text[start..end];
-    if !candidate.bytes().any(|b| b.is_ascii_alphanumeric()) {
-        return None; // `::` alone
-    }
-    let before = start.checked_sub(1).map(|i| bytes[i]);
-    let after = bytes.get(end).copied();
+    let zone = text[start..end].find('%').map_or(end, |i| start + i);
     let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    if before.is_some_and(|b| word(b) || b == b'.') || after.is_some_and(word) {
-        return None;
+    for lead in [0, 1] {
+        for trail in [0, 1] {
+            let (s, e) = (start + lead, zone - trail);
+            if s >= e || (lead == 1 && bytes[start] != b':') || (trail == 1 && bytes[e] != b':') {
+                continue;
+            }
+            let addr = &text[s..e];
+            if !addr.bytes().any(|b| b.is_ascii_alphanumeric()) {
+                continue; // `::` alone
+            }
+            let stop = if trail == 0 { end } else { e };
+            let before = s.checked_sub(1).map(|i| bytes[i]);
+            let after = bytes.get(stop).copied();
+            if before.is_some_and(|b| word(b) || b == b'.')
+                || after.is_some_and(word)
+                || (after == Some(b'.') && bytes.get(stop + 1).is_some_and(u8::is_ascii_digit))
+            {
+                continue;
+            }
+            if let Ok(ip) = addr.parse() {
+                return Some((ip, s, stop));
+            }
+        }
     }
-    if after == Some(b'.') && bytes.get(end + 1).is_some_and(u8::is_ascii_digit) {
-        return None;
-    }
-    if before == Some(b'/') && start >= 2 && bytes[start - 2].is_ascii_alphabetic() {
-        return None;
-    }
-    let bare = candidate.split('%').next().unwrap_or(candidate);
-    bare.parse().ok()
+    None
 }
