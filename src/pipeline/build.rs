@@ -179,10 +179,9 @@ impl<'s, S: EntrySink> Builder<'s, S> {
     fn add_json(&mut self, json: &str, fallback_time: Timestamp, key: &str, index: usize) {
         let settings = self.settings;
         let meaning = entra::describe(json);
-        if self.dropped(
-            meaning.category.as_deref().unwrap_or(UNCATEGORIZED),
-            meaning.outcome,
-        ) {
+        let category = meaning.category.as_deref();
+        let name = category.unwrap_or(UNCATEGORIZED);
+        if self.dropped(name, meaning.outcome) {
             self.report.counts.dropped += 1;
             return;
         }

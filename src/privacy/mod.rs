@@ -81,12 +81,12 @@ impl FieldPath {
     }
 
     /// True when the field at `path` (its keys from the record's root) ends with this path.
-    fn matches(&self, path: &[String]) -> bool {
+    fn matches(&self, path: &[impl AsRef<str>]) -> bool {
         path.len() >= self.0.len()
             && path[path.len() - self.0.len()..]
                 .iter()
                 .zip(&self.0)
-                .all(|(a, b)| a.eq_ignore_ascii_case(b))
+                .all(|(a, b)| a.as_ref().eq_ignore_ascii_case(b))
     }
 
     /// The last name, which a record must contain for the path to match.
@@ -167,8 +167,30 @@ impl Masker {
         Some(Masked { text, count })
     }
 
-    fn is_named(&self, path: &[String]) -> bool {
+    fn is_named(&self, path: &[std::borrow::Cow<'_, str>]) -> bool {
         self.fields.iter().any(|f| f.matches(path))
+    }
+}
+
+/// What is masked and how, for the log at start (never the key).
+impl std::fmt::Display for Masker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let fields: Vec<String> = self.fields.iter().map(|p| p.0.join(".")).collect();
+        let (ip, email) = self.finder.kinds();
+        let values: Vec<&str> = [(ip, "ip"), (email, "email")]
+            .iter()
+            .filter_map(|&(on, name)| on.then_some(name))
+            .collect();
+        let mode = match self.mode {
+            Mode::Replace => "replace with [masked]",
+            Mode::Pseudonymize(_) => "pseudonymize (HMAC-SHA256, PSEUDONYMIZE_KEY)",
+        };
+        write!(
+            f,
+            "fields [{}], values [{}], {mode}",
+            fields.join(", "),
+            values.join(", ")
+        )
     }
 }
 

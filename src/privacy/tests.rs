@@ -168,6 +168,15 @@ fn pseudonyms_are_stable_canonical_and_keyed() {
 }
 
 #[test]
+fn the_start_line_says_what_is_masked_without_the_key() {
+    let m = Masker::new(fields(&["identity", "a[].b"]), true, false, key()).unwrap();
+    assert_eq!(
+        m.to_string(),
+        "fields [identity, a.b], values [ip], pseudonymize (HMAC-SHA256, PSEUDONYMIZE_KEY)"
+    );
+}
+
+#[test]
 fn keys_are_checked_without_showing_them() {
     for bad in [
         "short-key",

@@ -20,6 +20,8 @@ const IP: &str = r"(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0
 /// Finds the values to mask in text.
 #[derive(Debug, Clone)]
 pub(crate) struct Finder {
+    ip: bool,
+    email: bool,
     /// IP and/or e-mail candidates; `None` when neither is masked.
     values: Option<Regex>,
     /// `"<key>": <value>` for the last segment of each named field, in text that is not JSON.
@@ -31,9 +33,9 @@ impl Finder {
     pub(crate) fn new(ip: bool, email: bool, keys: &[&str]) -> Self {
         let values = match (ip, email) {
             (false, false) => None,
-            (true, false) => Some(format!("(?P<ip>{IP})")),
-            (false, true) => Some(format!("(?P<email>{EMAIL})")),
-            (true, true) => Some(format!("(?P<email>{EMAIL})|(?P<ip>{IP})")),
+            (true, false) => Some(IP.to_owned()),
+            (false, true) => Some(EMAIL.to_owned()),
+            (true, true) => Some(format!("{EMAIL}|{IP}")),
         };
         let keyed = (!keys.is_empty()).then(|| {
             let alts: Vec<String> = keys.iter().map(|k| regex::escape(k)).collect();
@@ -43,9 +45,16 @@ impl Finder {
             )
         });
         Finder {
+            ip,
+            email,
             values: values.map(|p| Regex::new(&p).expect("the value patterns are valid")),
             keyed: keyed.map(|p| Regex::new(&p).expect("escaped keys make a valid pattern")),
         }
+    }
+
+    /// Whether IP and e-mail addresses are masked.
+    pub(crate) fn kinds(&self) -> (bool, bool) {
+        (self.ip, self.email)
     }
 
     /// True when `text` may hold a value to mask (a cheap check that can say yes wrongly,
@@ -58,18 +67,25 @@ impl Finder {
     /// the number replaced to `count`.
     pub(crate) fn mask_values(&self, text: &str, mode: &Mode, count: &mut usize) -> Option<String> {
         let re = self.values.as_ref()?;
+        // Most strings (ids, names, results) hold none of these bytes: no regex for them.
+        let b = text.as_bytes();
+        let email = self.email && memchr::memchr(b'@', b).is_some();
+        if !email && !(self.ip && memchr::memchr2(b'.', b':', b).is_some()) {
+            return None;
+        }
         let mut out: Option<String> = None;
         let mut copied = 0;
-        for caps in re.captures_iter(text) {
-            let (canonical, start, end): (Cow<'_, str>, _, _) =
-                match (caps.name("email"), caps.name("ip")) {
-                    (Some(m), _) => (m.as_str().to_lowercase().into(), m.start(), m.end()),
-                    (None, Some(m)) => match ip_at(text, m.start(), m.end()) {
-                        Some((ip, start, end)) => (ip.to_string().into(), start, end),
-                        None => continue,
-                    },
-                    _ => continue,
-                };
+        // `find_iter`, not captures: a match holding `@` is an e-mail address (the IP pattern
+        // has none), which keeps the regex on its fast path.
+        for m in re.find_iter(text) {
+            let (canonical, start, end): (Cow<'_, str>, _, _) = if m.as_str().contains('@') {
+                (m.as_str().to_lowercase().into(), m.start(), m.end())
+            } else {
+                match ip_at(text, m.start(), m.end()) {
+                    Some((ip, start, end)) => (ip.to_string().into(), start, end),
+                    None => continue,
+                }
+            };
             let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
             out.push_str(&text[copied..start]);
             mode.replace(&canonical, out);

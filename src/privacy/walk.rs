@@ -34,10 +34,10 @@ impl<'m> Walk<'m> {
     }
 
     /// Masks the JSON value `t` (whitespace around it allowed); `path`: the keys above it.
-    pub(super) fn document(
+    pub(super) fn document<'t>(
         &mut self,
-        t: &str,
-        path: &mut Vec<String>,
+        t: &'t str,
+        path: &mut Vec<Cow<'t, str>>,
         depth: usize,
     ) -> Result<(), NotJson> {
         let pos = self.ws(t, 0);
@@ -53,11 +53,11 @@ impl<'m> Walk<'m> {
         end
     }
 
-    fn value(
+    fn value<'t>(
         &mut self,
-        t: &str,
+        t: &'t str,
         pos: usize,
-        path: &mut Vec<String>,
+        path: &mut Vec<Cow<'t, str>>,
         depth: usize,
     ) -> Result<usize, NotJson> {
         if depth > MAX_DEPTH {
@@ -88,11 +88,11 @@ impl<'m> Walk<'m> {
         }
     }
 
-    fn object(
+    fn object<'t>(
         &mut self,
-        t: &str,
+        t: &'t str,
         pos: usize,
-        path: &mut Vec<String>,
+        path: &mut Vec<Cow<'t, str>>,
         depth: usize,
     ) -> Result<usize, NotJson> {
         let b = t.as_bytes();
@@ -116,7 +116,7 @@ impl<'m> Walk<'m> {
             }
             self.out.push(':');
             pos = self.ws(t, pos + 1);
-            path.push(key.into_owned());
+            path.push(key);
             pos = if self.m.is_named(path) {
                 self.named(t, pos)?
             } else {
@@ -138,11 +138,11 @@ impl<'m> Walk<'m> {
         }
     }
 
-    fn array(
+    fn array<'t>(
         &mut self,
-        t: &str,
+        t: &'t str,
         pos: usize,
-        path: &mut Vec<String>,
+        path: &mut Vec<Cow<'t, str>>,
         depth: usize,
     ) -> Result<usize, NotJson> {
         let b = t.as_bytes();
@@ -198,11 +198,14 @@ impl<'m> Walk<'m> {
 
     /// A string value: JSON held in it is masked as part of the record (its fields continue
     /// the path); otherwise IP and e-mail addresses in it are.
-    fn string(&mut self, raw: &str, path: &mut Vec<String>, depth: usize) -> Result<(), NotJson> {
+    fn string(&mut self, raw: &str, path: &[Cow<'_, str>], depth: usize) -> Result<(), NotJson> {
         let text = decode(raw)?;
         if text.trim_start().starts_with(['{', '[']) {
             let mut inner = Walk::new(self.m, text.len());
-            if inner.document(&text, path, depth + 1).is_ok() {
+            // The fields of the JSON in the string continue the path.
+            let mut inner_path: Vec<Cow<'_, str>> =
+                path.iter().map(|k| Cow::Borrowed(k.as_ref())).collect();
+            if inner.document(&text, &mut inner_path, depth + 1).is_ok() {
                 if inner.count == 0 {
                     self.out.push_str(raw);
                 } else {
