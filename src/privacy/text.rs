@@ -70,7 +70,8 @@ impl Finder {
         // Most strings (ids, names, results) hold none of these bytes: no regex for them.
         let b = text.as_bytes();
         let email = self.email && memchr::memchr(b'@', b).is_some();
-        if !email && !(self.ip && memchr::memchr2(b'.', b':', b).is_some()) {
+        let ip = self.ip && memchr::memchr2(b'.', b':', b).is_some();
+        if !(email || ip) {
             return None;
         }
         let mut out: Option<String> = None;
