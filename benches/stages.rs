@@ -121,6 +121,37 @@ fn stages(c: &mut Criterion) {
     g.bench_function("pipeline_builder_all_controls", |b| {
         b.iter(|| black_box(build(&controlled, &source)))
     });
+    // Privacy masking (MASK_*): the same builder with typical masking settings, replacing and
+    // pseudonymising.
+    let masked = |extra: &'static [(&'static str, &'static str)]| {
+        Settings::load(Mode::DryRun, |name| {
+            [
+                (
+                    "MASK_FIELDS",
+                    "identity,userDisplayName,initiatedBy.user.displayName,targetResources[].displayName",
+                ),
+                ("MASK_VALUES", "ip,email"),
+            ]
+            .iter()
+            .chain(extra)
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+        })
+        .expect("masking settings")
+    };
+    let replace = masked(&[]);
+    let pseudonymize = masked(&[(
+        "PSEUDONYMIZE_KEY",
+        "bench-key-0123456789abcdefghijklmnopqrstuv",
+    )]);
+    let (masked_report, _) = build(&replace, &source);
+    eprintln!("masking: {} values masked", masked_report.counts.masked);
+    g.bench_function("pipeline_builder_mask_replace", |b| {
+        b.iter(|| black_box(build(&replace, &source)))
+    });
+    g.bench_function("pipeline_builder_mask_pseudonymize", |b| {
+        b.iter(|| black_box(build(&pseudonymize, &source)))
+    });
     g.bench_function("decode_and_build", |b| {
         b.iter(|| {
             let source = HostEvents {

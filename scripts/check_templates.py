@@ -1407,7 +1407,9 @@ def rule_key_vault_references(v: Variant, sent: list[dict[str, Any]], params: di
         if own:
             vault = own[0]
             secret = uri.split("/secrets/", 1)[1].strip("/")
-            kept = params.get("coralogixPrivateKeyMode") == "keep" and secret == "coralogix-private-key"
+            kept = (params.get("coralogixPrivateKeyMode") == "keep" and secret == "coralogix-private-key") or (
+                params.get("pseudonymizeKeyMode") == "keep" and secret == "pseudonymize-key"
+            )
             if f"{vault}/{secret}".lower() not in secrets and not kept:
                 problems.append(f"{name} refers to secret {secret!r}, which this variant neither writes nor keeps")
             if not any(s.lower() == f"microsoft.keyvault/vaults/{vault}".lower() for s in readers):
@@ -1554,10 +1556,16 @@ def azuredeploy_variants(template: dict[str, Any], base: dict[str, Any]) -> list
     premium = dict(base, hostingPlan="EP1", coralogixPrivateKey=FAKE_KEY)
     variants.append(Variant("EP1 keyVaultNameSalt", dict(premium, keyVaultNameSalt="2026-recreated")))
     variants.append(Variant("EP1 package in own account, explicit URL", dict(premium, packageUrl="<own>/entra-coralogix-0.2.0.zip")))
+    pseudonyms = dict(base, coralogixPrivateKey=FAKE_KEY, maskValues="ip,email", maskFields="identity")
+    long_key = "p" * 48
+    variants.append(Variant("pseudonymize key=write", dict(pseudonyms, pseudonymizeKeyMode="write", pseudonymizeKey=long_key)))
+    variants.append(Variant("pseudonymize key=keep", dict(pseudonyms, pseudonymizeKeyMode="keep")))
     failing = [
         ("write mode without a key", dict(base, coralogixPrivateKey=""), "coralogixPrivateKey is empty"),
         ("key given in keep mode", dict(base, coralogixPrivateKeyMode="keep", coralogixPrivateKey=FAKE_KEY), "would be ignored"),
         ("external mode without a URI", dict(base, coralogixPrivateKeyMode="external"), "coralogixPrivateKeySecretUri is empty"),
+        ("pseudonymize key shorter than 32 characters", dict(base, coralogixPrivateKey=FAKE_KEY, pseudonymizeKeyMode="write", pseudonymizeKey="short"), "shorter than 32 characters"),
+        ("pseudonymize key given without write mode", dict(base, coralogixPrivateKey=FAKE_KEY, pseudonymizeKey="p" * 48), "pseudonymizeKey is given but pseudonymizeKeyMode is none"),
         ("secret URI outside external mode", dict(base, coralogixPrivateKey=FAKE_KEY, coralogixPrivateKeySecretUri=external_uri), "read only with coralogixPrivateKeyMode=external"),
         ("Premium package URL with a SAS", dict(premium, packageUrl=sas_url, packageStorageAccountId=release_account_id), "without a SAS"),
         ("Premium package URL that is not a blob", dict(premium, packageUrl="https://github.com/o/r/releases/download/v1/entra-coralogix.zip"), "must point into the app-package container"),

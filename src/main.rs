@@ -150,6 +150,12 @@ fn serve() -> anyhow::Result<ExitCode> {
         if !settings.controls.is_empty() {
             tracing::info!("operator controls: {}", settings.controls.describe());
         }
+        if let Some(masker) = &settings.masker {
+            tracing::info!("masking personal data: {masker}");
+        }
+        if let Some(subsystem) = &settings.self_monitoring {
+            tracing::info!("self-monitoring: each invocation's summary also goes to subsystem {subsystem}");
+        }
         let (raise, stop) = Stop::new();
         let signalled = std::sync::Arc::new(tokio::sync::Notify::new());
         let on_signal = {

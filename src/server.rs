@@ -26,6 +26,7 @@ use crate::deadletter::{self, BlobHeader};
 use crate::entra::Timestamp;
 use crate::host::{self, Invocation, response};
 use crate::memory::{MemoryBudget, Reservation};
+use crate::monitoring::{self, Health};
 use crate::pipeline::{self, BuildReport, HostEvents, Severity, Summary};
 use crate::settings::{Compression, Settings};
 
@@ -132,13 +133,7 @@ async fn handle(
     let now = Timestamp::now();
     let plan = DeliveryPlan {
         deadline,
-        request_timeout: settings.request_timeout,
-        concurrency: settings.max_concurrent_requests,
-        policy: RetryPolicy {
-            min_delay: settings.retry_min_delay,
-            max_delay: settings.retry_max_delay,
-        },
-        stop: app.stop.clone(),
+        ..plan_of(&settings, &app.stop)
     };
     let (report, delivery) = pipeline::ship(
         Arc::clone(&settings),
@@ -154,7 +149,33 @@ async fn handle(
         delivery,
         started,
     };
-    Ok(answer(&settings, source, now, finished, reservation).await)
+    let (response, health) = answer(&settings, source, now, finished, reservation).await;
+    if let Some(subsystem) = &settings.self_monitoring {
+        // After the answer is decided, on a task of its own: it cannot change the outcome.
+        let entry = health.entry(&settings.application, subsystem, Timestamp::now());
+        let plan = DeliveryPlan {
+            deadline: tokio::time::Instant::now() + monitoring::MONITORING_TIMEOUT,
+            ..plan_of(&settings, &app.stop)
+        };
+        tokio::spawn(
+            async move { monitoring::ship(&app.sink, entry, plan).await }.in_current_span(),
+        );
+    }
+    Ok(response)
+}
+
+/// How an invocation delivers (its deadline aside).
+fn plan_of(settings: &Settings, stop: &Stop) -> DeliveryPlan {
+    DeliveryPlan {
+        deadline: tokio::time::Instant::now() + settings.delivery_timeout,
+        request_timeout: settings.request_timeout,
+        concurrency: settings.max_concurrent_requests,
+        policy: RetryPolicy {
+            min_delay: settings.retry_min_delay,
+            max_delay: settings.retry_max_delay,
+        },
+        stop: stop.clone(),
+    }
 }
 
 /// Memory one invocation needs besides its request: the event being read and its records,
@@ -185,7 +206,7 @@ async fn answer(
     now: Timestamp,
     o: Finished,
     mut reservation: Reservation,
-) -> Response {
+) -> (Response, Health) {
     let not_delivered = o.delivery.failed_entries();
     let stopping = o
         .delivery
@@ -216,6 +237,15 @@ async fn answer(
         .map(|r| format!(" retry={r}"))
         .unwrap_or_default();
     let line = format!("partition={partition_label}{retry_label} {summary}");
+    let oldest = inv.events.iter().filter_map(|e| e.meta.enqueued_time).min();
+    let health = |outcome| Health {
+        summary,
+        outcome,
+        invocation_id: source.invocation_id.clone(),
+        partition: partition_label.clone(),
+        retry: retry.clone(),
+        lag_ms: oldest.map(|t| now.millis() - Timestamp::from_datetime_clamped(t).millis()),
+    };
     if let Some(sample) = &o.report.untimed_sample {
         warn!(
             "{} records had no time of their own that could be read, and carry the event's enqueued time instead; for example {sample}",
@@ -225,7 +255,10 @@ async fn answer(
 
     if not_delivered == 0 {
         summary.log(Severity::Info, &partition_label, retry.as_deref());
-        return response::success(vec![line], Map::new());
+        return (
+            response::success(vec![line], Map::new()),
+            health(Severity::Info),
+        );
     }
     let reason = o
         .delivery
@@ -261,8 +294,12 @@ async fn answer(
         .await;
         let blob = match blob {
             Ok(blob) => blob,
-            Err(e) => return internal(&format!("writing the dead-letter blob failed: {e}")),
+            Err(e) => {
+                let msg = format!("writing the dead-letter blob failed: {e}");
+                return (internal(&msg), health(Severity::Error));
+            }
         };
+        let health = health(Severity::Warn);
         drop(source);
         reservation.shrink_to(2 * blob.len() as u64);
         let note = format!(
@@ -273,7 +310,7 @@ async fn answer(
         warn!("{note}");
         let mut outputs = Map::new();
         outputs.insert(deadletter::OUTPUT_BINDING.into(), Value::String(blob));
-        return response::success(vec![line, note], outputs);
+        return (response::success(vec![line, note], outputs), health);
     }
     let last_try = inv
         .retry
@@ -294,7 +331,10 @@ async fn answer(
     } else {
         StatusCode::BAD_GATEWAY
     };
-    response::failure(status, &msg, vec![line, msg.clone()])
+    (
+        response::failure(status, &msg, vec![line, msg.clone()]),
+        health(Severity::Error),
+    )
 }
 
 fn internal(msg: &str) -> Response {

@@ -57,6 +57,11 @@ locals {
     BLOCKING_PATTERN               = var.blocking_pattern
     FILTER_RULES                   = var.filter_rules
     INCLUDE_METADATA               = var.include_metadata
+    MASK_FIELDS                    = var.mask_fields
+    MASK_VALUES                    = var.mask_values
+    MASK_MODE                      = var.mask_mode
+    PSEUDONYMIZE_KEY               = var.pseudonymize_key_mode == "none" ? "" : "@Microsoft.KeyVault(SecretUri=${local.key_vault_secret_base}${local.pseudonymize_key_secret_name})"
+    SELF_MONITORING_SUBSYSTEM      = var.self_monitoring_subsystem
     COMPRESSION                    = var.compression
     DELIVERY_TIMEOUT_SECONDS       = var.delivery_timeout_seconds
     REQUEST_TIMEOUT_SECONDS        = var.request_timeout_seconds

@@ -93,6 +93,7 @@ resource "azapi_resource" "flex_app_settings" {
   # The app starts with every right it needs and every secret its references name.
   depends_on = [
     azapi_resource_action.coralogix_private_key,
+    azapi_resource_action.pseudonymize_key,
     azapi_resource_action.event_hub_connection_string,
     azurerm_role_assignment.key_vault_secrets_user,
     azurerm_role_assignment.storage_blob_data_owner,
@@ -213,6 +214,7 @@ resource "azapi_resource_action" "premium_restart" {
 
   depends_on = [
     azapi_resource_action.coralogix_private_key,
+    azapi_resource_action.pseudonymize_key,
     azapi_resource_action.event_hub_connection_string,
     azurerm_role_assignment.key_vault_secrets_user,
     azurerm_role_assignment.storage_blob_data_owner,

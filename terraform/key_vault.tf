@@ -74,6 +74,29 @@ resource "azapi_resource_action" "coralogix_private_key" {
   }
 }
 
+# pseudonymize_key_mode = write only; at least 32 characters (the variable's validation). The
+# same write-only PUT as the Coralogix key; changing the key changes every pseudonym.
+resource "azapi_resource_action" "pseudonymize_key" {
+  count       = var.pseudonymize_key_mode == "write" ? 1 : 0
+  type        = "Microsoft.KeyVault/vaults/secrets@2023-07-01"
+  resource_id = "${azurerm_key_vault.this.id}/secrets/${local.pseudonymize_key_secret_name}"
+  method      = "PUT"
+
+  body = {
+    properties = {
+      contentType = "text/plain; pseudonymisation key (HMAC-SHA256)"
+    }
+  }
+  sensitive_body = {
+    properties = {
+      value = var.pseudonymize_key
+    }
+  }
+  sensitive_body_version = {
+    "properties.value" = substr(sha256(var.pseudonymize_key), 0, 8)
+  }
+}
+
 # event_hub_authentication = ListenConnectionString only. The hub rule's key is rotated on the
 # Event Hubs side (regenerate it, then apply: the new connection string is written here).
 resource "azapi_resource_action" "event_hub_connection_string" {

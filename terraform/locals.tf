@@ -53,6 +53,9 @@ locals {
   coralogix_key_secret_uri  = var.coralogix_private_key_mode == "external" ? var.coralogix_private_key_secret_uri : "${local.key_vault_secret_base}${local.coralogix_key_secret_name}"
   event_hub_secret_name     = "eventhub-listen-connection-string"
 
+  # PSEUDONYMIZE_KEY (pseudonymize_key_mode write or keep).
+  pseudonymize_key_secret_name = "pseudonymize-key"
+
   # --- Package (arm/README.md, How the package gets to the app) ------------------------------
   use_package_account        = var.package_storage_account_id != ""
   package_uses_other_account = !local.is_flex && local.use_package_account

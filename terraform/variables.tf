@@ -466,6 +466,79 @@ variable "include_metadata" {
   }
 }
 
+variable "mask_fields" {
+  description = "MASK_FIELDS, optional: fields to mask wherever their path ends so, comma-separated dotted paths, e.g. properties.userPrincipalName,callerIpAddress,identity,targetResources[].userPrincipalName."
+  type        = string
+  default     = ""
+  nullable    = false
+}
+
+variable "mask_values" {
+  description = "MASK_VALUES, optional: values to mask in every string, comma-separated: ip (IPv4 and IPv6 addresses), email (e-mail addresses and UPNs), or all."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for v in split(",", var.mask_values) : contains(["", "ip", "email", "upn", "all"], lower(trimspace(v)))])
+    error_message = "mask_values is a comma-separated list of ip, email (or upn) and all."
+  }
+}
+
+variable "mask_mode" {
+  description = "MASK_MODE, optional: replace (a fixed [masked] marker) or pseudonymize (a keyed hash, pii:<16 hex>, the same for the same value). Empty: pseudonymize when pseudonymize_key_mode is not none, else replace."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = contains(["", "replace", "pseudonymize"], var.mask_mode)
+    error_message = "mask_mode must be empty, replace or pseudonymize."
+  }
+}
+
+variable "pseudonymize_key_mode" {
+  description = "How PSEUDONYMIZE_KEY is filled. none (default): no key, no pseudonyms. write: store pseudonymize_key as the vault secret pseudonymize-key (sent write-only, never kept in state) and point PSEUDONYMIZE_KEY at it. keep: point PSEUDONYMIZE_KEY at the secret an earlier apply wrote (pseudonymize_key must be empty). Changing the key changes every pseudonym."
+  type        = string
+  default     = "none"
+  nullable    = false
+
+  validation {
+    condition     = contains(["none", "write", "keep"], var.pseudonymize_key_mode)
+    error_message = "pseudonymize_key_mode must be none, write or keep."
+  }
+}
+
+variable "pseudonymize_key" {
+  description = "The secret key of the pseudonyms (HMAC-SHA256), at least 32 characters (e.g. openssl rand -base64 48); read only with pseudonymize_key_mode = write and stored only as a Key Vault secret. Pass it at apply time (TF_VAR_pseudonymize_key, never in a committed file)."
+  type        = string
+  default     = ""
+  sensitive   = true
+  nullable    = false
+
+  validation {
+    condition     = var.pseudonymize_key_mode != "write" || length(var.pseudonymize_key) >= 32
+    error_message = "pseudonymize_key_mode is write but pseudonymize_key is shorter than 32 characters (or empty, which would blank the secret). Pass a key of at least 32 characters, or pseudonymize_key_mode = \"keep\" to use the secret an earlier apply wrote."
+  }
+
+  validation {
+    condition     = var.pseudonymize_key_mode == "write" || length(var.pseudonymize_key) == 0
+    error_message = "pseudonymize_key is given but pseudonymize_key_mode is not write, so the key would be ignored: pass pseudonymize_key_mode = \"write\" to store it in the vault, or leave the key empty."
+  }
+}
+
+variable "self_monitoring_subsystem" {
+  description = "SELF_MONITORING_SUBSYSTEM, optional: also ship each invocation summary (records, delivered, dropped, dead-lettered, retries, bytes, lag) as one JSON entry of this subsystem, e.g. entra-shipper-health. Empty: off."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = length(var.self_monitoring_subsystem) <= 100
+    error_message = "self_monitoring_subsystem is at most 100 characters long."
+  }
+}
+
 variable "compression" {
   description = "COMPRESSION of requests to Coralogix: gzip (Content-Encoding: gzip, about five times fewer bytes of egress; if Coralogix answers 415 the handler falls back to uncompressed once and logs it) or none."
   type        = string

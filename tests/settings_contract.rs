@@ -228,7 +228,11 @@ fn template_never_sets_the_port() {
 #[test]
 fn secrets_are_key_vault_references() {
     let settings = app_settings(&json("arm/azuredeploy.json"));
-    for name in [names::PRIVATE_KEY, "EventHubConnection"] {
+    for name in [
+        names::PRIVATE_KEY,
+        names::PSEUDONYMIZE_KEY,
+        "EventHubConnection",
+    ] {
         let value = &settings.values[name];
         assert!(
             value.contains("@Microsoft.KeyVault(SecretUri="),
@@ -871,9 +875,13 @@ fn terraform_secrets_are_key_vault_references() {
     for variant in VARIANTS {
         let settings = tf.for_variant(variant);
         let secret = if variant.identity {
-            vec![names::PRIVATE_KEY]
+            vec![names::PRIVATE_KEY, names::PSEUDONYMIZE_KEY]
         } else {
-            vec![names::PRIVATE_KEY, "EventHubConnection"]
+            vec![
+                names::PRIVATE_KEY,
+                names::PSEUDONYMIZE_KEY,
+                "EventHubConnection",
+            ]
         };
         for name in secret {
             let value = &settings[name];

@@ -160,6 +160,7 @@ macro_rules! summary_event {
             restamped = c.restamped,
             dropped_by = %c.controls.dropped_by(),
             selector_fallback = %c.controls.selector_fallback(),
+            masked = c.masked,
             ms = s.elapsed.as_millis() as u64,
             "invocation finished"
         )
@@ -205,7 +206,7 @@ impl fmt::Display for Summary {
             f,
             "events={} records={} entries={} delivered={} dropped={} dead_lettered={} failed={} \
              requests={} bytes={} retries={} splits={} as_text={} parted={} repaired={} \
-             unparsed={} invalid_utf8={} nul_bytes={} untimed={} restamped={}{} ms={}",
+             unparsed={} invalid_utf8={} nul_bytes={} untimed={} restamped={} masked={}{} ms={}",
             c.events,
             c.records,
             c.entries,
@@ -225,6 +226,7 @@ impl fmt::Display for Summary {
             c.nul_bytes,
             c.untimed,
             c.restamped,
+            c.masked,
             c.controls,
             self.elapsed.as_millis()
         )

@@ -9,6 +9,7 @@ use crate::coralogix::redact::cut;
 use crate::coralogix::{Batcher, Entry, Request, Text};
 use crate::entra::{self, Outcome, Timestamp, UNCATEGORIZED, UNPARSED};
 use crate::host::{EventMeta, Partition};
+use crate::privacy::{Masked, Masker};
 use crate::records::{self, Record};
 use crate::settings::Settings;
 
@@ -44,6 +45,8 @@ pub struct Counts {
     pub restamped: usize,
     /// What the operator controls did (their drops are also in `dropped`).
     pub controls: ControlCounts,
+    /// Values masked (`MASK_FIELDS`, `MASK_VALUES`).
+    pub masked: usize,
 }
 
 impl std::ops::AddAssign for Counts {
@@ -60,6 +63,7 @@ impl std::ops::AddAssign for Counts {
         self.untimed += o.untimed;
         self.restamped += o.restamped;
         self.controls += o.controls;
+        self.masked += o.masked;
     }
 }
 
@@ -210,6 +214,15 @@ impl<'s, S: EntrySink> Builder<'s, S> {
         if !self.controlled(&view) {
             return;
         }
+        // Masked before anything is taken from the record, so that no field of the entry
+        // (text, tenant, id, parts) carries what was masked.
+        let masked = self.mask(json, Masker::mask_json);
+        let (json, meaning) = match &masked {
+            Some(m) => (m.text.as_str(), entra::describe(&m.text)),
+            None => (json, meaning),
+        };
+        let category = meaning.category.as_deref();
+        let name = category.unwrap_or(UNCATEGORIZED);
         if meaning.time.is_none() {
             self.report.counts.untimed += 1;
             // One example for the log, preferring a time that is there but unreadable (a
@@ -268,6 +281,8 @@ impl<'s, S: EntrySink> Builder<'s, S> {
         if !self.controlled(&view) {
             return;
         }
+        let masked = self.mask(text, Masker::mask_text);
+        let text = masked.as_ref().map_or(text, |m| m.text.as_str());
         self.set_thread_id(None, key, index);
         let timestamp = self.restamp(fallback_time);
         let (application, subsystem, _) = names(
@@ -301,6 +316,12 @@ impl<'s, S: EntrySink> Builder<'s, S> {
     pub fn add_built_entry(&mut self, entry: &[u8]) {
         self.report.counts.records += 1;
         self.report.counts.entries += 1;
+        // Masked again with today's settings (masking is idempotent): a blob parked before
+        // masking was turned on leaves masked too.
+        let masked = std::str::from_utf8(entry)
+            .ok()
+            .and_then(|e| self.mask(e, Masker::mask_json));
+        let entry = masked.as_ref().map_or(entry, |m| m.text.as_bytes());
         let restamped = self
             .restamp_before
             .and_then(|before| restamp_built(entry, before, self.now));
@@ -314,6 +335,13 @@ impl<'s, S: EntrySink> Builder<'s, S> {
     /// Counts a file or blob that held built entries as one event.
     pub fn count_event(&mut self) {
         self.report.counts.events += 1;
+    }
+
+    /// `text` masked by `how` when masking is configured and it holds something to mask.
+    fn mask(&mut self, text: &str, how: fn(&Masker, &str) -> Option<Masked>) -> Option<Masked> {
+        let masked = how(self.settings.masker.as_ref()?, text)?;
+        self.report.counts.masked += masked.count;
+        Some(masked)
     }
 
     fn set_thread_id(&mut self, own: Option<(&str, &str)>, key: &str, index: usize) {

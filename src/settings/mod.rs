@@ -8,6 +8,7 @@
 
 mod controls;
 mod destination;
+mod privacy;
 mod rules;
 mod table;
 
@@ -17,6 +18,7 @@ use reqwest::Url;
 
 use crate::host::TriggerShape;
 use crate::limits::{MAX_REQUEST_BYTES, REQUEST_OVERHEAD_BYTES};
+use crate::privacy::Masker;
 
 pub use destination::{REGION_CODES, REGIONS, destination_source};
 pub use rules::{ApiKey, DropRules, SubsystemRule};
@@ -44,6 +46,11 @@ pub mod names {
     pub const BLOCKING_PATTERN: &str = "BLOCKING_PATTERN";
     pub const FILTER_RULES: &str = "FILTER_RULES";
     pub const INCLUDE_METADATA: &str = "INCLUDE_METADATA";
+    pub const MASK_FIELDS: &str = "MASK_FIELDS";
+    pub const MASK_VALUES: &str = "MASK_VALUES";
+    pub const MASK_MODE: &str = "MASK_MODE";
+    pub const PSEUDONYMIZE_KEY: &str = "PSEUDONYMIZE_KEY";
+    pub const SELF_MONITORING_SUBSYSTEM: &str = "SELF_MONITORING_SUBSYSTEM";
     pub const DELIVERY_TIMEOUT: &str = "DELIVERY_TIMEOUT_SECONDS";
     pub const REQUEST_TIMEOUT: &str = "REQUEST_TIMEOUT_SECONDS";
     pub const RETRY_MIN_DELAY: &str = "RETRY_MIN_DELAY_MS";
@@ -93,6 +100,15 @@ pub const TABLE: &[Spec] = &[
     spec(names::BLOCKING_PATTERN, D::None(""), K::Text),
     spec(names::FILTER_RULES, D::None(""), K::Text),
     spec(names::INCLUDE_METADATA, D::Value("false"), K::Bool),
+    spec(names::MASK_FIELDS, D::None(""), K::Text),
+    spec(names::MASK_VALUES, D::None(""), K::Text),
+    spec(
+        names::MASK_MODE,
+        D::Computed("`pseudonymize` when `PSEUDONYMIZE_KEY` is set, else `replace`"),
+        K::Choice(&["replace", "pseudonymize"]),
+    ),
+    spec(names::PSEUDONYMIZE_KEY, D::None(""), K::Secret),
+    spec(names::SELF_MONITORING_SUBSYSTEM, D::None(""), K::Name),
     // Well under host.json's functionTimeout (10 minutes), so that a failing invocation
     // answers the host before the host gives up on it.
     spec(
@@ -250,6 +266,11 @@ pub struct Settings {
     pub drop: DropRules,
     /// The operator's filters, name selectors and metadata (`crate::controls`).
     pub controls: crate::controls::Controls,
+    /// The personal data masked in every record (`MASK_*`); `None` masks nothing.
+    pub masker: Option<Masker>,
+    /// `SELF_MONITORING_SUBSYSTEM`: also ship each invocation's summary as an entry of this
+    /// subsystem.
+    pub self_monitoring: Option<String>,
     /// `DELIVERY_TIMEOUT_SECONDS`: the time one invocation may spend delivering.
     pub delivery_timeout: Duration,
     /// `REQUEST_TIMEOUT_SECONDS`: the time one HTTP request may take.
@@ -393,6 +414,8 @@ impl Settings {
                 )?,
             },
             controls: controls::controls(&r)?,
+            masker: privacy::masker(&r)?,
+            self_monitoring: r.name(spec_of(names::SELF_MONITORING_SUBSYSTEM))?,
             delivery_timeout: duration(names::DELIVERY_TIMEOUT)?,
             request_timeout: duration(names::REQUEST_TIMEOUT)?,
             retry_min_delay: duration(names::RETRY_MIN_DELAY)?,
