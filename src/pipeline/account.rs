@@ -4,7 +4,7 @@ use std::fmt;
 use std::ops::Range;
 use std::time::Duration;
 
-use super::build::{BuildReport, Counts};
+use super::counts::{BuildReport, Counts};
 use crate::coralogix::Delivery;
 
 /// The account of one invocation, in records:

@@ -13,6 +13,7 @@
 
 mod account;
 mod build;
+mod counts;
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -25,7 +26,8 @@ use crate::host::{EventMeta, Invocation, Partition};
 use crate::settings::Settings;
 
 pub use account::{Severity, Summary};
-pub use build::{Batches, BuildReport, Builder, Counts, EntrySink, RESTAMP_AFTER};
+pub use build::{Batches, Builder, EntrySink, RESTAMP_AFTER};
+pub use counts::{BuildReport, Counts};
 
 /// One input of a build.
 #[derive(Debug, Clone, Copy)]

@@ -1,7 +1,7 @@
 //! `replay`: ship files of Event Hub message bodies, exported diagnostic logs or dead-letter
 //! blobs through the same pipeline as the server, without Azure.
 //!
-//! An input is a file, a folder (its files, recursively, in a stable order: [`inputs`]) or
+//! An input is a file, a folder (its files, recursively, in a stable order: `inputs.rs`) or
 //! stdin (`-`). A file is one of:
 //! - NDJSON or JSON Lines: one event body or record per line, such as the `PT1H.json` blobs
 //!   of a storage account's `insights-logs-<category>` containers
@@ -11,7 +11,7 @@
 //!   they were parked;
 //! - gzip of any of these.
 //!
-//! Each input is read as a stream and cut into chunks of about `chunk_bytes` ([`chunks`]);
+//! Each input is read as a stream and cut into chunks of about `chunk_bytes` (`chunks.rs`);
 //! each chunk is shipped as one invocation (with its own delivery budget,
 //! `DELIVERY_TIMEOUT_SECONDS`) while the next is read, so memory holds about two chunks and
 //! the requests in flight, whatever the size of the input. The accounts of all chunks of all
