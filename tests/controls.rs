@@ -371,3 +371,39 @@ fn unusable_controls_are_refused_at_start_with_one_line_naming_them() {
         "true or false",
     );
 }
+
+#[tokio::test]
+async fn the_category_drop_rules_are_counted_by_name_beside_the_filter_rules() {
+    let ingress = Ingress::start(KEY).await;
+    let handler = Handler::start(
+        &ingress,
+        &[
+            ("DROP_CATEGORIES", "ManagedIdentitySignInLogs"),
+            ("DROP_SUCCESSFUL_CATEGORIES", "NonInteractiveUserSignInLogs"),
+            ("FILTER_RULES", "drop category=ServicePrincipalSignInLogs"),
+        ],
+    )
+    .await;
+    let records = vec![
+        signin("ManagedIdentitySignInLogs", 1, "0"),
+        signin("ManagedIdentitySignInLogs", 2, "50126"),
+        signin("NonInteractiveUserSignInLogs", 3, "0"),
+        signin("NonInteractiveUserSignInLogs", 4, "50126"),
+        signin("ServicePrincipalSignInLogs", 5, "0"),
+        signin("SignInLogs", 6, "0"),
+    ];
+    let r = handler
+        .invoke(host_request(Shape::ManyBinary, &[envelope(&records)], 1))
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    r.assert_balanced();
+    assert_eq!(r.count("dropped"), 4);
+    assert_eq!(
+        field(&r, "dropped_by"),
+        "drop_categories:2,drop_successful_categories:1,rule1:1"
+    );
+    assert_eq!(
+        ids(&ingress.entries()),
+        BTreeSet::from(["signin-4".to_owned(), "signin-6".to_owned()])
+    );
+}

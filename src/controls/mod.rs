@@ -141,6 +141,10 @@ impl Controls {
 /// What the controls did in an invocation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ControlCounts {
+    /// Records dropped by `DROP_CATEGORIES`.
+    pub drop_categories: usize,
+    /// Records dropped by `DROP_SUCCESSFUL_CATEGORIES`.
+    pub drop_successful: usize,
     /// Records dropped by `BLOCKING_PATTERN`.
     pub blocked: usize,
     /// Records dropped by each rule of `FILTER_RULES` (sampled out, for `sample`), in order.
@@ -153,6 +157,8 @@ pub struct ControlCounts {
 
 impl std::ops::AddAssign for ControlCounts {
     fn add_assign(&mut self, o: ControlCounts) {
+        self.drop_categories += o.drop_categories;
+        self.drop_successful += o.drop_successful;
         self.blocked += o.blocked;
         for (mine, theirs) in self.by_rule.iter_mut().zip(o.by_rule) {
             *mine = mine.saturating_add(theirs);
@@ -163,10 +169,20 @@ impl std::ops::AddAssign for ControlCounts {
 }
 
 impl ControlCounts {
-    /// `blocking_pattern:3,rule2:40`: the records each control dropped (rules numbered from 1
-    /// in `FILTER_RULES` order; controls that dropped nothing left out).
+    /// `drop_categories:5,blocking_pattern:3,rule2:40`: the records each control dropped
+    /// (rules numbered from 1 in `FILTER_RULES` order; controls that dropped nothing left
+    /// out), so that `dropped` is accounted for rule by rule.
     pub fn dropped_by(&self) -> String {
         let mut drops = Vec::new();
+        if self.drop_categories > 0 {
+            drops.push(format!("drop_categories:{}", self.drop_categories));
+        }
+        if self.drop_successful > 0 {
+            drops.push(format!(
+                "drop_successful_categories:{}",
+                self.drop_successful
+            ));
+        }
         if self.blocked > 0 {
             drops.push(format!("blocking_pattern:{}", self.blocked));
         }

@@ -319,10 +319,21 @@ impl<'s, S: EntrySink> Builder<'s, S> {
         }
     }
 
-    fn dropped(&self, category: &str, outcome: Outcome) -> bool {
+    /// Whether `DROP_CATEGORIES` or `DROP_SUCCESSFUL_CATEGORIES` drops the record; counted by
+    /// rule when it does.
+    fn dropped(&mut self, category: &str, outcome: Outcome) -> bool {
         let rules = &self.settings.drop;
         let listed = |list: &[String]| list.iter().any(|c| c.eq_ignore_ascii_case(category));
-        listed(&rules.categories) || (outcome == Outcome::Success && listed(&rules.successful_in))
+        let counts = &mut self.report.counts.controls;
+        if listed(&rules.categories) {
+            counts.drop_categories += 1;
+            true
+        } else if outcome == Outcome::Success && listed(&rules.successful_in) {
+            counts.drop_successful += 1;
+            true
+        } else {
+            false
+        }
     }
 
     /// The report, and the sink (to flush it).
