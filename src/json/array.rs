@@ -34,8 +34,9 @@ fn error_offset(text: &[u8], line: usize, column: usize) -> usize {
 pub type RealEnd<'f> = &'f dyn Fn(&[u8], usize) -> bool;
 
 /// The end of a bare array: after it, past spaces and control bytes, comes the end of the
-/// text or of the line, or the next value. (Stray text right after an array cannot be told
-/// from the inside of a broken string holding brackets, which is the likelier.)
+/// text or of the line, or the next value: an array, or an object that opens with a key.
+/// (Stray text right after an array cannot be told from the inside of a broken string holding
+/// brackets, which is the likelier.)
 pub fn ends_bare_array(text: &[u8], after: usize) -> bool {
     let mut pos = after;
     while pos < text.len() && (text[pos] <= b' ') {
@@ -44,7 +45,15 @@ pub fn ends_bare_array(text: &[u8], after: usize) -> bool {
         }
         pos += 1;
     }
-    matches!(text.get(pos), None | Some(b'{' | b'['))
+    match text.get(pos) {
+        None | Some(b'[') => true,
+        // A next value on the same line must open like one (`{"key":` or `{}`): `]{"}}` is
+        // more likely the inside of a string that a stray quote turned inside out.
+        Some(b'{') => {
+            opens_with_a_key(text, pos) || text.get(skip_ws(text, pos + 1)) == Some(&b'}')
+        }
+        _ => false,
+    }
 }
 
 /// The end of an envelope's `records`: `}` follows, and then what ends a bare array.
@@ -192,10 +201,14 @@ fn next_anchor(
             // start of a record of the same kind will do.
             Chain::StrongAtEnd => between_elements(),
             Chain::Weak => same_kind,
+            // Two broken records in a row: the weakest evidence, so the next one must at least
+            // open like a record, `{"key":`, and not be text such as `},{L[` inside a string
+            // that a stray quote turned inside out (it would split one record in two).
             Chain::None => {
                 same_kind
                     && comma > error
                     && text[candidate] == text[from]
+                    && opens_with_a_key(text, candidate)
                     && is_broken(text, candidate)
             }
         };
@@ -226,6 +239,24 @@ fn same_first_key(text: &[u8], a: usize, b: usize) -> bool {
         (len > 0).then(|| &rest[start..start + len])
     };
     matches!((key(a), key(b)), (Some(x), Some(y)) if x.starts_with(y) || y.starts_with(x))
+}
+
+/// Whether the object at `pos` opens as a record or an envelope does: `{`, then a quoted,
+/// non-empty key without escapes or brackets, then `:` (spaces allowed between).
+fn opens_with_a_key(text: &[u8], pos: usize) -> bool {
+    let mut at = skip_ws(text, pos + 1);
+    if text.get(at) != Some(&b'"') {
+        return false;
+    }
+    at += 1;
+    let len = text[at.min(text.len())..]
+        .iter()
+        .take_while(|&&c| {
+            c > b' ' && !matches!(c, b'"' | b'\\' | b'{' | b'}' | b'[' | b']' | b',' | b':')
+        })
+        .count();
+    at += len;
+    len > 0 && text.get(at) == Some(&b'"') && text.get(skip_ws(text, at + 1)) == Some(&b':')
 }
 
 /// Whether the value at `pos` is broken: serde_json cannot read it, or something other than a

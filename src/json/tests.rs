@@ -96,6 +96,22 @@ fn objects_nested_in_a_broken_record_are_not_records() {
 }
 
 #[test]
+fn text_turned_inside_out_by_a_stray_quote_is_not_a_second_record() {
+    // Found by tests/poison.rs: the stray quote before `Level` makes the string `},{L[` read as
+    // brackets, and `{L` shares a prefix with `Level`; it is one broken record, not two.
+    let record =
+        r#"{""Level":4,"status":{"errorCode":0,"failureReason":"},{L["}},"resultType":"0"}"#;
+    let text = format!(r#"{{"records":[{record}]}}"#);
+    assert_eq!(elements(&text), [record]);
+    // Two broken records in a row that both open like records are still two.
+    let text = r#"{"records":[{"Level":NaN,"a":1},{"Level":NaN,"a":2}]}"#;
+    assert_eq!(
+        elements(text),
+        [r#"{"Level":NaN,"a":1}"#, r#"{"Level":NaN,"a":2}"#]
+    );
+}
+
+#[test]
 fn parse_value_reports_where_the_error_is() {
     assert_eq!(parse_value(br#"  {"a":1} x"#, 2), Ok(9));
     assert_eq!(parse_value(br#"{"a":NaN}"#, 0), Err(5));
