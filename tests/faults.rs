@@ -3,7 +3,6 @@
 
 mod common;
 
-use std::io::Read;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -272,17 +271,7 @@ async fn a_refusal_of_every_request_is_not_split_down_to_single_entries() {
 }
 
 fn dead_letter_blob(r: &HostResponse) -> Value {
-    let b64 = r.body["Outputs"]["deadletter"]
-        .as_str()
-        .expect("a deadletter output");
-    let gz = base64::engine::general_purpose::STANDARD
-        .decode(b64)
-        .unwrap();
-    let mut json = Vec::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_end(&mut json)
-        .unwrap();
-    serde_json::from_slice(&json).unwrap()
+    serde_json::from_slice(&r.dead_letter_bytes()).unwrap()
 }
 
 #[tokio::test]

@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::io::Read;
-
-use base64::Engine;
 use common::*;
 use serde_json::{Value, json};
 
@@ -222,20 +219,6 @@ async fn a_record_sent_in_parts_is_masked_first() {
     assert_eq!(whole["identity"], "[masked]");
 }
 
-fn dead_letter_text(r: &HostResponse) -> String {
-    let b64 = r.body["Outputs"]["deadletter"]
-        .as_str()
-        .expect("a deadletter output");
-    let gz = base64::engine::general_purpose::STANDARD
-        .decode(b64)
-        .unwrap();
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(&gz[..])
-        .read_to_string(&mut text)
-        .unwrap();
-    text
-}
-
 #[tokio::test]
 async fn dead_letter_blobs_hold_masked_entries() {
     let ingress = Ingress::start(KEY).await;
@@ -253,7 +236,7 @@ async fn dead_letter_blobs_hold_masked_entries() {
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.count("dead_lettered"), records.len());
-    let blob = dead_letter_text(&r);
+    let blob = String::from_utf8(r.dead_letter_bytes()).unwrap();
     assert!(blob.contains("[masked]"));
     assert_no_personal_data("the dead-letter blob", &blob);
 }

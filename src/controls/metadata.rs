@@ -19,6 +19,7 @@ use std::fmt::Write as _;
 
 use crate::entra::Timestamp;
 use crate::host::{EventMeta, Partition};
+use crate::json::push_string;
 
 /// The key the metadata goes under in the entry's text.
 pub const KEY: &str = "_forwarder";
@@ -91,7 +92,7 @@ impl Origin {
         if !body.trim().is_empty() {
             out.push(',');
         }
-        write_json_str(out, KEY);
+        push_string(out, KEY);
         out.push_str(":{");
         out.push_str(&self.members);
         if let Some(lag) = lag {
@@ -106,7 +107,7 @@ impl Origin {
 fn text(out: &mut String, key: &str, value: Option<&str>) {
     if let Some(value) = value {
         write_key(out, key);
-        write_json_str(out, value);
+        push_string(out, value);
     }
 }
 
@@ -114,12 +115,8 @@ fn write_key(out: &mut String, key: &str) {
     if !out.is_empty() && !out.ends_with('{') {
         out.push(',');
     }
-    write_json_str(out, key);
+    push_string(out, key);
     out.push(':');
-}
-
-fn write_json_str(out: &mut String, s: &str) {
-    out.push_str(&serde_json::Value::from(s).to_string());
 }
 
 #[cfg(test)]

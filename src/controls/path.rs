@@ -15,6 +15,8 @@ use serde::Deserializer as _;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
+use crate::json::Key;
+
 /// A dotted path from the record's root, split at the dots (empty parts dropped).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Path(Vec<String>);
@@ -115,28 +117,6 @@ impl<'t> Visitor<'t> for Find<'_, '_, 't> {
             }
         }
         Ok(joined)
-    }
-}
-
-/// A member's name, borrowed from the text unless it has escapes.
-struct Key<'t>(Cow<'t, str>);
-
-impl<'t> de::Deserialize<'t> for Key<'t> {
-    fn deserialize<D: de::Deserializer<'t>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'t> Visitor<'t> for V {
-            type Value = Key<'t>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a key")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, s: &'t str) -> Result<Key<'t>, E> {
-                Ok(Key(Cow::Borrowed(s)))
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Key<'t>, E> {
-                Ok(Key(Cow::Owned(s.to_owned())))
-            }
-        }
-        d.deserialize_str(V)
     }
 }
 

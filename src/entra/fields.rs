@@ -14,11 +14,12 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use serde::de::Error as _;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, de::Error as _};
 use serde_json::value::RawValue;
 
 use super::time::Timestamp;
+use crate::json::Key;
 
 /// Any JSON value, keeping strings and numbers and ignoring the rest.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -95,29 +96,6 @@ impl<'a> Scalar<'a> {
 /// only on serde_json's deserializer, the only one this module uses.
 fn scalar<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Scalar<'de>, A::Error> {
     map.next_value::<&'de RawValue>().map(Scalar::from_raw)
-}
-
-/// A map key, borrowed from the record's text unless it has escapes. (serde's `Cow<str>`
-/// always allocates.)
-struct Key<'de>(Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a key")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Owned(v.to_owned())))
-            }
-        }
-        d.deserialize_str(V)
-    }
 }
 
 /// The value of the last of `keys` in the JSON text `raw`, if it is an object that has one.

@@ -293,8 +293,10 @@ impl Member {
 }
 
 mod array;
+mod text;
 
 pub use array::{Element, array_elements, ends_bare_array, ends_envelope_records, parse_value};
+pub use text::{Key, push_string};
 
 #[cfg(test)]
 mod tests;

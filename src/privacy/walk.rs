@@ -8,6 +8,7 @@ use serde_json::value::RawValue;
 
 use super::Masker;
 use super::token::{canonical, is_masked};
+use crate::json::push_string;
 
 /// How deep JSON held in strings is followed (records themselves are at most 128 deep, which
 /// serde_json checks when it splits them).
@@ -190,7 +191,7 @@ impl<'m> Walk<'m> {
         } else {
             let mut replaced = String::new();
             self.m.mode.replace(&canonical(&text), &mut replaced);
-            write_string(&mut self.out, &replaced);
+            push_string(&mut self.out, &replaced);
             self.count += 1;
         }
         Ok(end)
@@ -209,7 +210,7 @@ impl<'m> Walk<'m> {
                 if inner.count == 0 {
                     self.out.push_str(raw);
                 } else {
-                    write_string(&mut self.out, &inner.out);
+                    push_string(&mut self.out, &inner.out);
                     self.count += inner.count;
                 }
                 return Ok(());
@@ -226,7 +227,7 @@ impl<'m> Walk<'m> {
             .finder
             .mask_values(text, &self.m.mode, &mut self.count)
         {
-            Some(masked) => write_string(&mut self.out, &masked),
+            Some(masked) => push_string(&mut self.out, &masked),
             None => self.out.push_str(raw),
         }
     }
@@ -255,10 +256,4 @@ fn decode(raw: &str) -> Result<Cow<'_, str>, NotJson> {
     serde_json::from_str::<String>(raw)
         .map(Cow::Owned)
         .map_err(|_| NotJson)
-}
-
-/// Appends `s` as a JSON string literal.
-fn write_string(out: &mut String, s: &str) {
-    // Writing a str to a String through serde_json cannot fail.
-    out.push_str(&serde_json::to_string(s).expect("a string serializes"));
 }

@@ -50,6 +50,20 @@ pub struct HostResponse {
 }
 
 impl HostResponse {
+    /// The dead-letter blob of the answer's `deadletter` output: base64 of gzip, decoded.
+    pub fn dead_letter_bytes(&self) -> Vec<u8> {
+        use std::io::Read;
+        let b64 = self.body["Outputs"]["deadletter"]
+            .as_str()
+            .expect("a deadletter output");
+        let gz = BASE64.decode(b64).unwrap();
+        let mut bytes = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_end(&mut bytes)
+            .unwrap();
+        bytes
+    }
+
     pub fn logs(&self) -> Vec<String> {
         self.body["Logs"]
             .as_array()

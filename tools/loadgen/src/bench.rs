@@ -2,7 +2,6 @@
 //! and compression setting, at every partition count; the floor measured before and after.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::drive::{Client, Level, run_level};
@@ -111,10 +110,7 @@ pub async fn run(cli: &Cli, binary: &Path) -> Result<(), String> {
         starts.push(h.start_to_ready);
         h.stop();
     }
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(600))
-        .build()
-        .map_err(|e| format!("building the HTTP client: {e}"))?;
+    let http = Client::http()?;
     // One handler per TLS and compression setting, all started first: each row is run on
     // each of them in turn, so that the comparisons (+gzip, +TLS) are of runs close in time.
     let mut handlers = Vec::new();
@@ -124,10 +120,7 @@ pub async fn run(cli: &Cli, binary: &Path) -> Result<(), String> {
             env.push(("COMPRESSION".into(), compression.clone()));
             let handler = Handler::start(binary, sink, &env)?;
             starts.push(handler.start_to_ready);
-            let client = Arc::new(Client {
-                http: http.clone(),
-                url: format!("http://{}/EventHubTrigger", handler.addr),
-            });
+            let client = Client::to(&handler, http.clone());
             handlers.push((sink, compression, handler, client));
         }
     }

@@ -69,6 +69,24 @@ pub struct Client {
     pub url: String,
 }
 
+impl Client {
+    /// The HTTP client the loadgen posts invocations with (long timeout: 100 MB invocations).
+    pub fn http() -> Result<reqwest::Client, String> {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(600))
+            .build()
+            .map_err(|e| format!("building the HTTP client: {e}"))
+    }
+
+    /// Posts to `handler`'s trigger route with `http`.
+    pub fn to(handler: &Handler, http: reqwest::Client) -> Arc<Client> {
+        Arc::new(Client {
+            http,
+            url: format!("http://{}/EventHubTrigger", handler.addr),
+        })
+    }
+}
+
 /// Sends one invocation and checks that every record was delivered.
 pub async fn invoke(client: &Client, payload: &Payload, id: usize) -> Result<Duration, String> {
     let started = Instant::now();

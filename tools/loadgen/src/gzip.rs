@@ -11,7 +11,6 @@
 
 use std::io::{Read, Write};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -184,13 +183,7 @@ pub async fn run(cli: &Cli, binary: &Path) -> Result<(), String> {
     let mut env = cli.envs.clone();
     env.push(("COMPRESSION".into(), "none".into()));
     let handler = Handler::start(binary, &sink, &env)?;
-    let client = Arc::new(Client {
-        http: reqwest::Client::builder()
-            .timeout(Duration::from_secs(600))
-            .build()
-            .map_err(|e| format!("building the HTTP client: {e}"))?,
-        url: format!("http://{}/EventHubTrigger", handler.addr),
-    });
+    let client = Client::to(&handler, Client::http()?);
     let mut sets = Vec::new();
     for &mix in &cli.records {
         eprintln!("capturing request bodies of {} records...", mix.name);

@@ -1,8 +1,6 @@
 //! `--soak N`: N invocations from one handler, its RSS sampled as they go: memory must not grow.
 
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
 
 use crate::drive::{Client, run_level};
 use crate::handler::Handler;
@@ -34,13 +32,7 @@ pub async fn soak(cli: &Cli, binary: &Path, invocations: usize) -> Result<(), St
             .unwrap_or_else(|| "none".into()),
     ));
     let handler = Handler::start(binary, &sink, &env)?;
-    let client = Arc::new(Client {
-        http: reqwest::Client::builder()
-            .timeout(Duration::from_secs(600))
-            .build()
-            .map_err(|e| format!("building the HTTP client: {e}"))?,
-        url: format!("http://{}/EventHubTrigger", handler.addr),
-    });
+    let client = Client::to(&handler, Client::http()?);
     let samples = cli.soak_samples.clamp(1, invocations.max(1));
     let chunk = invocations.div_ceil(samples);
     println!(

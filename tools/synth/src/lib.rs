@@ -203,47 +203,40 @@ impl Generator {
 
     /// The next event of exactly `n` records (a large record fills [`DEFAULT_EVENT_BYTES`]).
     fn event_with_records(&mut self, n: usize) -> Event {
-        let mut body = b"{\"records\":[".to_vec();
-        let mut records = Vec::with_capacity(n);
-        let mut last = self.clock;
-        for _ in 0..n {
-            let (record, at) = match self.pending.take() {
-                Some(p) => p,
-                None => self.timed_record(DEFAULT_EVENT_BYTES),
-            };
-            if !records.is_empty() {
-                body.push(b',');
-            }
-            body.extend_from_slice(&record.json);
-            records.push(RecordInfo {
-                category: record.category,
-                failed: record.failed,
-                bytes: record.json.len(),
-            });
-            last = at;
-        }
-        body.extend_from_slice(b"]}");
-        let enqueued = last + (120 + self.rng.below(180) as i64) * TICKS_PER_SECOND;
-        Event {
-            body,
-            records,
-            enqueued,
-        }
+        self.fill(DEFAULT_EVENT_BYTES, Vec::new(), n, None)
     }
 
     /// The next event: `{"records":[...]}` filled with records up to `max_bytes`.
     pub fn event(&mut self, max_bytes: usize) -> Event {
-        let mut body = Vec::with_capacity(max_bytes);
+        self.fill(
+            max_bytes,
+            Vec::with_capacity(max_bytes),
+            usize::MAX,
+            Some(max_bytes),
+        )
+    }
+
+    /// An event of at most `max_records` records drawn for events of `event_bytes`, and of at
+    /// most `max_bytes` (a record that does not fit is kept for the next event; the first
+    /// always goes in).
+    fn fill(
+        &mut self,
+        event_bytes: usize,
+        mut body: Vec<u8>,
+        max_records: usize,
+        max_bytes: Option<usize>,
+    ) -> Event {
         body.extend_from_slice(b"{\"records\":[");
         let mut records = Vec::new();
         let mut last = self.clock;
-        loop {
+        while records.len() < max_records {
             let (record, at) = match self.pending.take() {
                 Some(p) => p,
-                None => self.timed_record(max_bytes),
+                None => self.timed_record(event_bytes),
             };
-            // +2 for the comma and the closing `]}`.
-            if !records.is_empty() && body.len() + record.json.len() + 3 > max_bytes {
+            // +3 for the comma and the closing `]}`.
+            let over = max_bytes.is_some_and(|max| body.len() + record.json.len() + 3 > max);
+            if !records.is_empty() && over {
                 self.pending = Some((record, at));
                 break;
             }
