@@ -135,9 +135,10 @@ fn event() -> impl Strategy<Value = Event> {
 
 /// The body, and what it really holds: the ids of the intact records, how many records it
 /// holds (intact, poisoned, cut, stray bytes), and how many poisoned records directly follow
-/// another poisoned one in the same array.
-fn build(e: &Event, first_id: usize) -> (Vec<u8>, Vec<(String, Value)>, usize, usize) {
+/// another poisoned one in the same array, and the NUL bytes that end it.
+fn build(e: &Event, first_id: usize) -> (Vec<u8>, Vec<(String, Value)>, usize, usize, usize) {
     let mut texts: Vec<Vec<u8>> = Vec::new();
+    let mut broken = Vec::new();
     let mut intact = Vec::new();
     let cut = matches!(e.tail, Tail::Cut(_));
     let last = e.records.len() - 1;
@@ -145,7 +146,14 @@ fn build(e: &Event, first_id: usize) -> (Vec<u8>, Vec<(String, Value)>, usize, u
         let id = first_id + i;
         let value = record(id, text, *policies);
         let compact = value.to_string();
-        let poisoned = poison.as_ref().map(|p| p.apply(&compact));
+        // Some poison leaves valid JSON (a raw tab or line feed between tokens; a quote after
+        // a backslash, `\"\/`): that record is intact, as it now reads.
+        let mut value = value;
+        let poisoned = poison.as_ref().map(|p| p.apply(&compact)).filter(|b| {
+            serde_json::from_slice::<Value>(b)
+                .map(|now| value = now)
+                .is_err()
+        });
         let bytes = poisoned
             .clone()
             .unwrap_or_else(|| compact.clone().into_bytes());
@@ -159,6 +167,7 @@ fn build(e: &Event, first_id: usize) -> (Vec<u8>, Vec<(String, Value)>, usize, u
         if poisoned.is_none() && !(cut && i == last) {
             intact.push((format!("rec-{id}"), value));
         }
+        broken.push(poisoned.is_some());
         texts.push(bytes);
     }
     let envelope = |rs: &[Vec<u8>]| {
@@ -198,21 +207,23 @@ fn build(e: &Event, first_id: usize) -> (Vec<u8>, Vec<(String, Value)>, usize, u
     let mut held = e.records.len();
     let group = e.records.len().div_ceil(3);
     let several = matches!(e.shape, Shape::ArrayOfEnvelopes | Shape::LinesOfEnvelopes);
-    let broken = |i: usize| e.records[i].2.is_some() || (cut && i == last);
+    let spoilt = |i: usize| broken[i] || (cut && i == last);
     let adjacent = (1..e.records.len())
-        .filter(|&i| broken(i) && broken(i - 1) && !(several && i % group == 0))
+        .filter(|&i| spoilt(i) && spoilt(i - 1) && !(several && i % group == 0))
         .count();
     match &e.tail {
         Tail::Nul(n) => body.extend(std::iter::repeat_n(0u8, *n)),
         // Stray bytes after a body whose records are all well-formed are a record of their
         // own; after a broken one they cannot be told from its last record's text.
-        Tail::Stray(s) if !cut && e.records.iter().all(|r| r.2.is_none()) => {
+        Tail::Stray(s) if !cut && !broken.contains(&true) => {
             body.extend_from_slice(s.as_bytes());
             held += 1;
         }
         _ => {}
     }
-    (body, intact, held, adjacent)
+    // NUL bytes that end the body are padding, even a NUL poison that a cut left last.
+    let nul = body.iter().rev().take_while(|&&b| b == 0).count();
+    (body, intact, held, adjacent, nul)
 }
 
 /// The cases are drawn from a fixed seed, so that CI runs the same 3,000 cases every time:
@@ -229,6 +240,14 @@ fn seed() -> RngSeed {
 
 const SEED: u64 = 1;
 
+/// 3,000 cases, or `POISON_CASES`.
+fn cases() -> u32 {
+    std::env::var("POISON_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3000)
+}
+
 fn settings() -> Settings {
     Settings::load(Mode::DryRun, |k| {
         (k == "RESTAMP_OLD_RECORDS").then(|| "false".into())
@@ -237,7 +256,7 @@ fn settings() -> Settings {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 3000, failure_persistence: None, rng_seed: seed(), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, rng_seed: seed(), ..ProptestConfig::default() })]
 
     #[test]
     fn every_well_formed_record_arrives_once_and_records_count_what_events_held(
@@ -249,11 +268,11 @@ proptest! {
         let mut adjacent = 0;
         let mut nul = 0;
         for (i, e) in events.iter().enumerate() {
-            let (body, ok, n, a) = build(e, i * 100);
+            let (body, ok, n, a, k) = build(e, i * 100);
             intact.extend(ok);
             held += n;
             adjacent += a;
-            if let Tail::Nul(k) = e.tail { nul += k; }
+            nul += k;
             bodies.push((body, format!("eh:0:{i}")));
         }
         let source = Bodies(bodies.clone());

@@ -34,23 +34,40 @@ fn error_offset(text: &[u8], line: usize, column: usize) -> usize {
 pub type RealEnd<'f> = &'f dyn Fn(&[u8], usize) -> bool;
 
 /// The end of a bare array: after it, past spaces and control bytes, comes the end of the
-/// text or of the line, or the next value: an array, or an object that opens with a key.
+/// text, the end of a line (unless the next line goes on with `,:}]`), or the next value: an array, or an object that opens with a key.
 /// (Stray text right after an array cannot be told from the inside of a broken string holding
 /// brackets, which is the likelier.)
 pub fn ends_bare_array(text: &[u8], after: usize) -> bool {
     let mut pos = after;
     while pos < text.len() && (text[pos] <= b' ') {
         if text[pos] == b'\n' {
-            return true;
+            // The end of a line, unless the next line goes on with the structure (a record
+            // with a raw line feed in it, `[]\n,"id":`, or pretty-printed, `[1]\n}`).
+            let next = skip_ws(text, pos);
+            return !matches!(text.get(next), Some(b',' | b':' | b'}' | b']'));
         }
         pos += 1;
     }
     match text.get(pos) {
-        None | Some(b'[') => true,
+        None => true,
         // A next value on the same line must open like one (`{"key":` or `{}`): `]{"}}` is
         // more likely the inside of a string that a stray quote turned inside out.
         Some(b'{') => {
             opens_with_a_key(text, pos) || text.get(skip_ws(text, pos + 1)) == Some(&b'}')
+        }
+        // And an array must hold records (`[{"key":`) or be whole, up to the end of the
+        // line: not `][A0` or `][]0a` either.
+        Some(b'[') => {
+            let inner = skip_ws(text, pos + 1);
+            (text.get(inner) == Some(&b'{') && opens_with_a_key(text, inner))
+                || parse_value(text, pos).is_ok_and(|end| {
+                    let next = end
+                        + text[end..]
+                            .iter()
+                            .take_while(|&&b| b == b' ' || b == b'\t' || b == b'\r')
+                            .count();
+                    matches!(text.get(next), None | Some(b'\n'))
+                })
         }
         _ => false,
     }
@@ -118,29 +135,46 @@ pub fn array_elements(text: &[u8], pos: usize, real_end: RealEnd) -> (Vec<Elemen
                 while range.end > range.start && text[range.end - 1] == b',' {
                     range = trim_end(text, range.start..range.end - 1);
                 }
-                if !range.is_empty() {
-                    elements.push(Element {
-                        range,
-                        valid: false,
-                    });
-                }
+                push_broken(text, &mut elements, range);
                 pos = next;
             }
             None => {
                 let end = first_real_end(text, pos, broken_from, real_end);
                 let element_end = end.map_or(text.len(), |e| e - 1);
                 let range = trim_end(text, pos..element_end);
-                if !range.is_empty() {
-                    elements.push(Element {
-                        range,
-                        valid: false,
-                    });
-                }
+                push_broken(text, &mut elements, range);
                 return (elements, end.unwrap_or(text.len()));
             }
         }
     }
     (elements, text.len())
+}
+
+/// Adds a broken element, unless it is empty. One that closes a bracket before it opens any
+/// (`/}A'"}},"b":1}`) is no element but the rest of the one before it: a stray quote ended a
+/// string early, and serde_json read what came before as a whole value (`{"a":"x"}}}`). The two
+/// are one broken element.
+fn push_broken(text: &[u8], elements: &mut Vec<Element>, range: Range<usize>) {
+    if range.is_empty() {
+        return;
+    }
+    let mut cursor = Cursor::new(&text[..range.end], range.start);
+    let tail = std::iter::from_fn(|| cursor.next())
+        .find_map(|(token, _)| match token {
+            Token::Open(_) => Some(false),
+            Token::Close(_) => Some(true),
+            _ => None,
+        })
+        .unwrap_or(false);
+    if tail && let Some(before) = elements.last_mut().filter(|e| e.valid) {
+        before.range.end = range.end;
+        before.valid = false;
+        return;
+    }
+    elements.push(Element {
+        range,
+        valid: false,
+    });
 }
 
 /// The first comma after the broken element's start `from` that ends it (see
@@ -149,10 +183,10 @@ pub fn array_elements(text: &[u8], pos: usize, real_end: RealEnd) -> (Vec<Elemen
 ///
 /// Either the value after the comma anchors a valid chain up to the array's real end (commas
 /// before the error count too: the element may have lost a closing bracket before its next
-/// element). When that end is the end of the text (a cut right after a nested array looks the
-/// same), the comma must also look like one between elements: right after an object, before an
-/// object whose first key is the broken element's own (how the next record of the same kind
-/// starts), or at the array's level as far as the brackets tell.
+/// element), and the comma looks like one between elements: at the array's level as far as
+/// the brackets tell, or before an object whose first key is the broken element's own (how
+/// the next record of the same kind starts). Text in a string can read like the end of an
+/// array (`",0]}["`), and a cut right after a nested array looks like the end of the text.
 ///
 /// Or, with that same first key after an object: a valid chain up to another broken element,
 /// or a broken value (two broken records in a row). Around a stray quote the brackets can be
@@ -183,7 +217,8 @@ fn next_anchor(
             .rev()
             .find(|&&b| !is_ws(b) && b != b',')
             .is_some_and(|&b| b == b'}');
-        let same_kind = after_object && same_first_key(text, from, candidate);
+        let same_key = same_first_key(text, from, candidate);
+        let same_kind = after_object && same_key;
         let chain = if failed_chains.contains(&candidate) {
             Chain::None
         } else {
@@ -196,10 +231,10 @@ fn next_anchor(
                     .contains(&comma)
         };
         let anchored = match chain {
-            Chain::Strong => true,
-            // The brackets can be misread around a stray quote: for weaker evidence, only the
-            // start of a record of the same kind will do.
-            Chain::StrongAtEnd => between_elements(),
+            // A chain to the end, from a comma between elements as far as the brackets tell
+            // or from the start of a record like the broken one (`,{"key":` with its first
+            // key). Not from text in a string that reads like the end of an array (`,0]}[`).
+            Chain::ToEnd => between_elements() || (same_key && opens_with_a_key(text, candidate)),
             Chain::Weak => same_kind,
             // Two broken records in a row: the weakest evidence, so the next one must at least
             // open like a record, `{"key":`, and not be text such as `},{L[` inside a string
@@ -295,10 +330,8 @@ fn starts_value(b: u8) -> bool {
 
 /// How far a chain of valid elements from a candidate goes.
 enum Chain {
-    /// To the array's real end, with text after it.
-    Strong,
-    /// To a `]` at the end of the text: the array's end, or the end of a cut text.
-    StrongAtEnd,
+    /// To the array's real end.
+    ToEnd,
     /// To another broken element (one that starts after the error), or to the end of a cut
     /// text (then the chain starts like the broken element).
     Weak,
@@ -337,12 +370,10 @@ fn chain(
             }
             Some(b']') => {
                 starts.push(pos);
-                break if !real_end(text, after + 1) {
-                    Chain::None
-                } else if text[after + 1..].iter().all(|&b| b <= b' ') {
-                    Chain::StrongAtEnd
+                break if real_end(text, after + 1) {
+                    Chain::ToEnd
                 } else {
-                    Chain::Strong
+                    Chain::None
                 };
             }
             None if text[start] == first => break Chain::Weak,

@@ -14,6 +14,8 @@
 //!   followed (after whitespace) by `:`, `,`, `}`, `]` or the end of the text. A quote followed
 //!   by anything else is taken as a literal character, so a stray quote inside a string does
 //!   not flip every later string inside out.
+//! - **Raw control bytes are stray.** Between tokens they are passed over like whitespace; in
+//!   a string, one between a backslash and the byte it escapes does not end the escape.
 //! - **A quote that cannot start a string is skipped.** A string starts at the beginning or
 //!   after `{`, `[`, `,` or `:`; a quote right after a value is a stray one.
 //! - **A closing bracket that matches nothing is ignored**; one that matches an opener further
@@ -96,7 +98,11 @@ impl<'t> Cursor<'t> {
 
     /// The next token and where it starts, or `None` at the end of the text.
     fn next(&mut self) -> Option<(Token, usize)> {
-        self.pos = skip_ws(self.text, self.pos);
+        // Raw control bytes between tokens are stray: passed over like whitespace, so that
+        // one before a string does not turn the string inside out.
+        while self.pos < self.text.len() && self.text[self.pos] <= b' ' {
+            self.pos += 1;
+        }
         let start = self.pos;
         let b = *self.text.get(start)?;
         self.pos += 1;
@@ -167,7 +173,13 @@ pub fn string_end(text: &[u8], open: usize) -> usize {
         };
         let at = pos + i;
         if text[at] == b'\\' {
-            pos = at + 2;
+            // An escape split by raw control bytes (`\<0x01>"`) still escapes the byte after
+            // them: no escape is a control byte.
+            pos = at + 1;
+            while pos < text.len() && text[pos] < 0x20 {
+                pos += 1;
+            }
+            pos += 1;
             continue;
         }
         // Control bytes after a quote are taken as stray, like whitespace.

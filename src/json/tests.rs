@@ -112,6 +112,54 @@ fn text_turned_inside_out_by_a_stray_quote_is_not_a_second_record() {
 }
 
 #[test]
+fn text_in_a_string_that_reads_like_the_end_of_an_array_is_not_the_end() {
+    // Found by tests/poison.rs. A string holding `,0]}[` next to a NaN: `0` would anchor a
+    // chain to a `]` that looks like the end of the records.
+    let record = r#"{"L":4,"s":{"e":NaN,"f":",0]}["}},"t":"x"}"#;
+    assert_eq!(elements(&format!(r#"{{"records":[{record}]}}"#)), [record]);
+    let record = r#"{"L":4,"s":{"e":NaN,"f":",0]["}},"t":"x"}"#;
+    assert_eq!(
+        elements(&format!(r#"[{record},{{"L":1}}]"#)),
+        [record, r#"{"L":1}"#]
+    );
+    // `][` and `][]0` inside a string a stray quote turned inside out are not the end either.
+    for inside in ["A][A0", "A][]0a"] {
+        let record = format!(r#"{{"L":4,"s":{{"f":"",}}/'{inside}aA'Aa,A\",\"}}}},"t":"x"}}"#);
+        assert_eq!(elements(&format!("[{record}]")), [record.as_str()]);
+    }
+    // A line feed inside a record is not the end of a line of NDJSON.
+    let text = "[{\"a\":NaN},{\"p\":[]\n,\"id\":1}]";
+    assert_eq!(elements(text), ["{\"a\":NaN}", "{\"p\":[]\n,\"id\":1}"]);
+}
+
+#[test]
+fn a_string_closed_early_is_one_record_not_a_whole_value_and_its_rest() {
+    // Found by tests/poison.rs: the stray quote after `00a` ends the string, `}}}` closes the
+    // record for serde_json, and the rest after the comma starts with a closer.
+    let record = r#"{"L":4,"p":{"s":{"f":"}aa}0a\"'\",00a"}}},/}A'"}},"t":"x"}"#;
+    assert_eq!(elements(&format!(r#"{{"records":[{record}]}}"#)), [record]);
+}
+
+#[test]
+fn raw_control_bytes_do_not_turn_strings_inside_out() {
+    // Before a string, and between a backslash and the quote it escapes.
+    for record in [
+        "{\"L\":4,\"f\":\u{0}\"a'\\\"} 0A][}AA\",\"t\":1}",
+        "{\"L\":4,\"f\":\"a'\\\u{1}\"} 0A][}AA\",\"t\":1}",
+    ] {
+        let text = format!(r#"[{{"records":[{record}]}},{{"records":[{{"L":1}}]}}]"#);
+        let open = 1;
+        let (outer, _) = array_elements(text.as_bytes(), open, &ends_bare_array);
+        assert_eq!(outer.len(), 2, "{text}");
+        assert_eq!(&text[outer[1].range.clone()], r#"{"records":[{"L":1}]}"#);
+        assert_eq!(
+            elements(&format!(r#"{{"records":[{record},{{"L":2}}]}}"#)),
+            [record, r#"{"L":2}"#]
+        );
+    }
+}
+
+#[test]
 fn parse_value_reports_where_the_error_is() {
     assert_eq!(parse_value(br#"  {"a":1} x"#, 2), Ok(9));
     assert_eq!(parse_value(br#"{"a":NaN}"#, 0), Err(5));
