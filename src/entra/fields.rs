@@ -4,22 +4,13 @@
 //! expected, an object where a scalar was) is kept as what it is or ignored, never an error.
 //! Duplicate keys keep the last value, as JSON parsers usually do.
 //!
-//! Numbers: JSON allows numbers no f64 holds (`1e400`), and serde_json refuses to deserialize
-//! them (an error) though it skips them without complaint. So the reader never asks serde_json
-//! for a value's data: a value it keeps is taken as its JSON text ([`RawValue`]) and read by
-//! [`Scalar::from_raw`], and a value it does not keep is skipped. Only `properties` is entered
-//! through serde's data model, so that reading can stop inside it; see [`read`] for the case of
-//! a `properties` that is such a number.
+//! Numbers: JSON allows numbers no f64 holds (`1e400`), which serde_json refuses to
+//! deserialize. So no number is converted while reading: a value that is kept is taken as its
+//! JSON text and read by [`Scalar::from_text`], and the others are skipped by their structure.
 
 use std::borrow::Cow;
-use std::fmt;
-
-use serde::de::Error as _;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
 
 use super::time::Timestamp;
-use crate::json::Key;
 
 /// Any JSON value, keeping strings and numbers and ignoring the rest.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -37,9 +28,8 @@ pub enum Scalar<'a> {
 }
 
 impl<'a> Scalar<'a> {
-    /// The value whose JSON text is `raw`, borrowing a string from it unless it has escapes.
-    pub fn from_raw(raw: &'a RawValue) -> Scalar<'a> {
-        let text = raw.get();
+    /// The value whose JSON text is `text`, borrowing a string from it unless it has escapes.
+    pub fn from_text(text: &'a str) -> Scalar<'a> {
         match text.as_bytes().first() {
             Some(b'"') => {
                 let inner = &text[1..text.len() - 1];
@@ -92,41 +82,6 @@ impl<'a> Scalar<'a> {
     }
 }
 
-/// Reads the next value of `map` as a [`Scalar`]. Like every use of [`RawValue`], this works
-/// only on serde_json's deserializer, the only one this module uses.
-fn scalar<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Scalar<'de>, A::Error> {
-    map.next_value::<&'de RawValue>().map(Scalar::from_raw)
-}
-
-/// The value of the last of `keys` in the JSON text `raw`, if it is an object that has one.
-/// (`status` and `provisioningStatusInfo` are small: reading their text again costs little.)
-fn member<'de>(raw: &'de RawValue, keys: &[&str]) -> Scalar<'de> {
-    struct V<'k>(&'k [&'k str]);
-    impl<'de> Visitor<'de> for V<'_> {
-        type Value = Scalar<'de>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("an object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut found = Scalar::Null;
-            while let Some(Key(key)) = map.next_key()? {
-                if self.0.contains(&key.as_ref()) {
-                    found = scalar(&mut map)?;
-                } else {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-            Ok(found)
-        }
-    }
-    if !raw.get().starts_with('{') {
-        return Scalar::Null;
-    }
-    serde_json::Deserializer::from_str(raw.get())
-        .deserialize_map(V(keys))
-        .unwrap_or_default()
-}
-
 /// The top level of a record.
 #[derive(Debug, Default)]
 pub struct Top<'a> {
@@ -164,180 +119,250 @@ pub struct Properties<'a> {
 
 /// Reads a record's fields, stopping as soon as `done` says nothing left can change the
 /// result: an Entra sign-in is known after `properties.id`, long before the Conditional Access
-/// arrays that make up most of its bytes. The text is a valid JSON value (it came out of the
-/// splitter); anything that is not an object has no fields.
+/// arrays that make up most of its bytes. Anything that is not an object has no fields.
 ///
-/// `properties` is read as it streams. serde_json cannot do that for a `properties` that is a
-/// number beyond f64 (`"properties": 1e400`): it fails at that value, and the record is then
-/// read again with `properties` taken as its text and, if an object, read from that text. That
-/// second reading fails on no valid JSON text: every value it keeps or skips is taken whole as
-/// text (no number is converted, and serde_json's nesting limit does not apply to skipping), and
-/// it enters only the record, `properties`, `status` and `provisioningStatusInfo`, each one
-/// level deep. Were the text not valid JSON, the fields read until the failure would be kept
-/// and the others absent, as for a record that lacks them.
+/// The text is a valid JSON value (it came out of the splitter), so it is not validated again:
+/// a structural scan ([`Scan`]) walks the keys, takes the values it keeps as their text, and
+/// skips the others by their brackets and strings. No number is converted (`1e400` is text like
+/// any other), and no nesting is too deep to skip. On text that is not valid JSON the scan
+/// stops at the first thing it does not expect, and the fields read until then are kept, as
+/// for a record that lacks the others; it never panics.
 pub fn read<'de>(json: &'de str, done: impl Fn(&Top<'de>) -> bool) -> Top<'de> {
-    if !json.trim_start().starts_with('{') {
-        return Top::default();
+    let mut top = Top::default();
+    let mut scan = Scan::new(json);
+    if scan.open_object() {
+        let _ = read_top(&mut scan, &mut top, &done);
     }
-    let mut reader = Reader {
-        top: Top::default(),
-        done: &done,
-        stopped: false,
-        stream_properties: true,
-    };
-    if reader.read(json).is_ok() || reader.stopped {
-        return reader.top;
-    }
-    let mut reader = Reader {
-        top: Top::default(),
-        done: &done,
-        stopped: false,
-        stream_properties: false,
-    };
-    // An error here is a stop, or text that is not valid JSON: either way `top` has what was read.
-    let _ = reader.read(json);
-    reader.top
+    top
 }
 
-/// Raised to stop reading once the record's meaning is known.
-const STOP: &str = "stop: the record's meaning is known";
-
-struct Reader<'de, 'f, F> {
-    top: Top<'de>,
-    done: &'f F,
-    /// Set when reading stopped because `done` said so.
-    stopped: bool,
-    /// Whether `properties` is read as it streams, or taken as text and read from that.
-    stream_properties: bool,
+/// Whether reading goes on after a member.
+#[derive(PartialEq)]
+enum Flow {
+    Go,
+    Stop,
 }
 
-impl<'de, F: Fn(&Top<'de>) -> bool> Reader<'de, '_, F> {
-    fn read(&mut self, json: &'de str) -> serde_json::Result<()> {
-        serde_json::Deserializer::from_str(json).deserialize_map(TopVisitor(self))
-    }
-
-    /// Err(STOP) once `done` says the record is known.
-    fn check<E: de::Error>(&mut self) -> Result<(), E> {
-        if (self.done)(&self.top) {
-            self.stopped = true;
-            return Err(E::custom(STOP));
+/// The members of the record, until the end or a stop.
+fn read_top<'de>(
+    scan: &mut Scan<'de>,
+    top: &mut Top<'de>,
+    done: &impl Fn(&Top<'de>) -> bool,
+) -> Option<Flow> {
+    scan.members(|scan, key| {
+        match key {
+            "time" => {
+                let text = Scalar::from_text(scan.value()?).into_str();
+                top.time = text.as_deref().and_then(super::time::parse);
+                top.time_unreadable = text.filter(|_| top.time.is_none());
+            }
+            "CreatedDateTime" | "createdDateTime" => top.created_date_time = scan.scalar()?,
+            "category" => top.category = scan.scalar()?,
+            "Category" => top.category_pascal = scan.scalar()?,
+            "level" => top.level = scan.scalar()?,
+            "Level" => top.level_pascal = scan.scalar()?,
+            "tenantId" => top.tenant_id = scan.scalar()?,
+            "TenantId" => top.tenant_id_pascal = scan.scalar()?,
+            "resourceId" | "ResourceId" => top.resource_id = scan.scalar()?,
+            "resultType" | "ResultType" => top.result_type = scan.scalar()?,
+            // `properties` that is not an object (some services send a string) has no fields.
+            "properties" if scan.open_object() => {
+                if read_properties(scan, top, done)? == Flow::Stop {
+                    return Some(Flow::Stop);
+                }
+            }
+            _ => {
+                scan.value()?;
+                return Some(Flow::Go);
+            }
         }
-        Ok(())
-    }
+        Some(if done(top) { Flow::Stop } else { Flow::Go })
+    })
 }
 
-struct TopVisitor<'r, 'de, 'f, F>(&'r mut Reader<'de, 'f, F>);
+fn read_properties<'de>(
+    scan: &mut Scan<'de>,
+    top: &mut Top<'de>,
+    done: &impl Fn(&Top<'de>) -> bool,
+) -> Option<Flow> {
+    scan.members(|scan, key| {
+        let props = &mut top.properties;
+        match key {
+            "id" => props.id = scan.scalar()?,
+            "requestId" => props.request_id = scan.scalar()?,
+            "createdDateTime" => props.created_date_time = scan.scalar()?,
+            "activityDateTime" => props.activity_date_time = scan.scalar()?,
+            "tenantId" => props.tenant_id = scan.scalar()?,
+            "result" => props.result = scan.scalar()?,
+            "status" => props.error_code = scan.member(&["errorCode"])?,
+            "provisioningStatusInfo" => {
+                props.provisioning_status = scan.member(&["status", "Status"])?
+            }
+            _ => {
+                scan.value()?;
+                return Some(Flow::Go);
+            }
+        }
+        Some(if done(top) { Flow::Stop } else { Flow::Go })
+    })
+}
 
-impl<'de, F: Fn(&Top<'de>) -> bool> Visitor<'de> for TopVisitor<'_, 'de, '_, F> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object")
+/// A position in a JSON text, read without validating it (see [`read`]). Every method returns
+/// `None` at what it does not expect, and then reading ends.
+struct Scan<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+/// Bytes that matter while skipping a container: quotes and brackets.
+static STRUCTURE: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'{' as usize] = true;
+    t[b'}' as usize] = true;
+    t[b'[' as usize] = true;
+    t[b']' as usize] = true;
+    t
+};
+
+impl<'a> Scan<'a> {
+    fn new(text: &'a str) -> Self {
+        Scan { text, pos: 0 }
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let reader = self.0;
-        while let Some(Key(key)) = map.next_key()? {
-            let top = &mut reader.top;
-            match key.as_ref() {
-                "time" => {
-                    let text = scalar(&mut map)?.into_str();
-                    top.time = text.as_deref().and_then(super::time::parse);
-                    top.time_unreadable = text.filter(|_| top.time.is_none());
-                }
-                "CreatedDateTime" | "createdDateTime" => top.created_date_time = scalar(&mut map)?,
-                "category" => top.category = scalar(&mut map)?,
-                "Category" => top.category_pascal = scalar(&mut map)?,
-                "level" => top.level = scalar(&mut map)?,
-                "Level" => top.level_pascal = scalar(&mut map)?,
-                "tenantId" => top.tenant_id = scalar(&mut map)?,
-                "TenantId" => top.tenant_id_pascal = scalar(&mut map)?,
-                "resourceId" | "ResourceId" => top.resource_id = scalar(&mut map)?,
-                "resultType" | "ResultType" => top.result_type = scalar(&mut map)?,
-                "properties" if reader.stream_properties => {
-                    map.next_value_seed(PropertiesSeed(&mut *reader))?;
-                }
-                "properties" => {
-                    let raw: &'de RawValue = map.next_value()?;
-                    if raw.get().starts_with('{') {
-                        // A stop, or (on text that is not JSON) an error: both end reading.
-                        serde_json::Deserializer::from_str(raw.get())
-                            .deserialize_map(PropertiesVisitor(&mut *reader))
-                            .map_err(A::Error::custom)?;
+
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
+    fn skip_ws(&mut self) {
+        self.pos = crate::json::skip_ws(self.bytes(), self.pos);
+    }
+
+    /// Passes `{` (after whitespace) if it is next.
+    fn open_object(&mut self) -> bool {
+        self.skip_ws();
+        let open = self.bytes().get(self.pos) == Some(&b'{');
+        self.pos += usize::from(open);
+        open
+    }
+
+    /// The members of the object just opened, each handed to `member` with its key, which
+    /// must read or skip the value. Ends after the object's `}` or at a stop.
+    fn members(&mut self, mut member: impl FnMut(&mut Self, &str) -> Option<Flow>) -> Option<Flow> {
+        self.skip_ws();
+        if self.bytes().get(self.pos) == Some(&b'}') {
+            self.pos += 1;
+            return Some(Flow::Go);
+        }
+        loop {
+            self.skip_ws();
+            let raw = self.string()?;
+            let key: Cow<str> = if raw.contains('\\') {
+                Cow::Owned(serde_json::from_str(raw).ok()?)
+            } else {
+                Cow::Borrowed(&raw[1..raw.len() - 1])
+            };
+            self.skip_ws();
+            (self.bytes().get(self.pos) == Some(&b':')).then_some(())?;
+            self.pos += 1;
+            self.skip_ws();
+            if member(self, &key)? == Flow::Stop {
+                return Some(Flow::Stop);
+            }
+            self.skip_ws();
+            let next = *self.bytes().get(self.pos)?;
+            self.pos += 1;
+            match next {
+                b',' => {}
+                b'}' => return Some(Flow::Go),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The string at the position, with its quotes.
+    fn string(&mut self) -> Option<&'a str> {
+        let bytes = self.bytes();
+        let start = self.pos;
+        (bytes.get(start) == Some(&b'"')).then_some(())?;
+        let mut pos = start + 1;
+        loop {
+            let i = memchr::memchr2(b'"', b'\\', bytes.get(pos..)?)?;
+            if bytes[pos + i] == b'\\' {
+                pos += i + 2;
+            } else {
+                self.pos = pos + i + 1;
+                return self.text.get(start..self.pos);
+            }
+        }
+    }
+
+    /// The value at the position, as its text, passed over.
+    fn value(&mut self) -> Option<&'a str> {
+        let bytes = self.bytes();
+        let start = self.pos;
+        match *bytes.get(start)? {
+            b'"' => return self.string(),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                let mut pos = start;
+                loop {
+                    pos += bytes
+                        .get(pos..)?
+                        .iter()
+                        .position(|&b| STRUCTURE[b as usize])?;
+                    match bytes[pos] {
+                        b'"' => {
+                            self.pos = pos;
+                            self.string()?;
+                            pos = self.pos;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        _ => {
+                            depth -= 1;
+                            if depth == 0 {
+                                self.pos = pos + 1;
+                                break;
+                            }
+                        }
                     }
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                    continue;
+                    pos += 1;
                 }
             }
-            reader.check()?;
-        }
-        Ok(())
-    }
-}
-
-struct PropertiesSeed<'r, 'de, 'f, F>(&'r mut Reader<'de, 'f, F>);
-
-impl<'de, F: Fn(&Top<'de>) -> bool> DeserializeSeed<'de> for PropertiesSeed<'_, 'de, '_, F> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        // `properties` that is not an object (some services send a string) has no fields.
-        d.deserialize_any(PropertiesVisitor(self.0))
-    }
-}
-
-struct PropertiesVisitor<'r, 'de, 'f, F>(&'r mut Reader<'de, 'f, F>);
-
-impl<'de, F: Fn(&Top<'de>) -> bool> Visitor<'de> for PropertiesVisitor<'_, 'de, '_, F> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let reader = self.0;
-        while let Some(Key(key)) = map.next_key()? {
-            let props = &mut reader.top.properties;
-            match key.as_ref() {
-                "id" => props.id = scalar(&mut map)?,
-                "requestId" => props.request_id = scalar(&mut map)?,
-                "createdDateTime" => props.created_date_time = scalar(&mut map)?,
-                "activityDateTime" => props.activity_date_time = scalar(&mut map)?,
-                "tenantId" => props.tenant_id = scalar(&mut map)?,
-                "result" => props.result = scalar(&mut map)?,
-                "status" => props.error_code = member(map.next_value()?, &["errorCode"]),
-                "provisioningStatusInfo" => {
-                    props.provisioning_status = member(map.next_value()?, &["status", "Status"])
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                    continue;
-                }
+            _ => {
+                let len = bytes[start..]
+                    .iter()
+                    .position(|&b| matches!(b, b',' | b'}' | b']') || crate::json::is_ws(b))
+                    .unwrap_or(bytes.len() - start);
+                (len > 0).then_some(())?;
+                self.pos = start + len;
             }
-            reader.check()?;
         }
-        Ok(())
+        self.text.get(start..self.pos)
     }
-    // Anything but an object has no fields: arrays are skipped, scalars ignored.
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(())
+
+    fn scalar(&mut self) -> Option<Scalar<'a>> {
+        self.value().map(Scalar::from_text)
     }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
+
+    /// The value of the last of `keys` in the object at the position, if it is one; the value
+    /// is passed over either way.
+    fn member(&mut self, keys: &[&str]) -> Option<Scalar<'a>> {
+        let mut found = Scalar::Null;
+        if !self.open_object() {
+            self.value()?;
+            return Some(found);
+        }
+        self.members(|scan, key| {
+            if keys.contains(&key) {
+                found = scan.scalar()?;
+            } else {
+                scan.value()?;
+            }
+            Some(Flow::Go)
+        })?;
+        Some(found)
     }
 }
 

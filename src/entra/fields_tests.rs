@@ -206,3 +206,31 @@ fn non_objects_have_no_fields() {
     assert_eq!(read_all("1e400").category, Scalar::Null);
     assert_eq!(read_all(" null").category, Scalar::Null);
 }
+
+#[test]
+fn text_that_is_not_json_keeps_what_was_read_and_never_panics() {
+    let json = r#"{"time": "2026-11-02T08:14:07Z", "category": "SignInLogs", "properties": {"id": "p", "status": {"errorCode": 50140, "x": "a\"]}"}, "policies": [{"a": [1, "}"]}]}, "Level": 4}"#;
+    for end in 0..json.len() {
+        let cut = &json[..end];
+        let t = read_all(cut);
+        if end > json.find("\"category\"").unwrap() {
+            assert!(t.time.is_some(), "{cut}");
+        }
+        if end > json.find("\"properties\"").unwrap() {
+            assert_eq!(t.category.as_str(), Some("SignInLogs"), "{cut}");
+        }
+    }
+    let whole = read_all(json);
+    assert_eq!(whole.properties.error_code, Scalar::Int(50140));
+    assert_eq!(whole.level_pascal, Scalar::Int(4));
+    // Stray closers, a missing colon, a bare word where a key belongs.
+    for broken in [
+        r#"{"category": "X"}}]], "Level": 4}"#,
+        r#"{"category": "X", "Level" 4}"#,
+        r#"{"category": "X", Level: 4}"#,
+        r#"{"properties": {"status": {"errorCode": ]}}, "category": "X"}"#,
+    ] {
+        let t = read_all(broken);
+        assert!(t.level_pascal.is_null(), "{broken}");
+    }
+}

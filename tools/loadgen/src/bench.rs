@@ -111,24 +111,22 @@ pub async fn run(cli: &Cli, binary: &Path) -> Result<(), String> {
         h.stop();
     }
     let http = Client::http()?;
-    // One handler per TLS and compression setting, all started first: each row is run on
-    // each of them in turn, so that the comparisons (+gzip, +TLS) are of runs close in time.
-    let mut handlers = Vec::new();
+    // Each row is run under every TLS and compression setting in turn, so that the comparisons
+    // (+gzip, +TLS) are of runs close in time; each run in a fresh handler process, so that its
+    // peak RSS (VmHWM) is its own and not what an earlier row left in the allocator.
+    let mut settings = Vec::new();
     for sink in &sinks {
         for compression in &cli.compression {
             let mut env = cli.envs.clone();
             env.push(("COMPRESSION".into(), compression.clone()));
-            let handler = Handler::start(binary, sink, &env)?;
-            starts.push(handler.start_to_ready);
-            let client = Client::to(&handler, http.clone());
-            handlers.push((sink, compression, handler, client));
+            settings.push((sink, compression, env));
         }
     }
     let mut rows = Vec::new();
     for (i, d) in data.iter().enumerate() {
         for &partitions in &cli.partitions {
             let n = invocations(cli, d, partitions);
-            for (sink, compression, handler, client) in &handlers {
+            for (sink, compression, env) in &settings {
                 eprintln!(
                     "{}, {} records, {partitions} partition(s), {n} invocations: TLS {}, \
                      COMPRESSION={compression}...",
@@ -136,10 +134,13 @@ pub async fn run(cli: &Cli, binary: &Path) -> Result<(), String> {
                     d.mix.name,
                     if sink.tls() { "on" } else { "off" },
                 );
+                let handler = Handler::start(binary, sink, env)?;
+                starts.push(handler.start_to_ready);
+                let client = Client::to(&handler, http.clone());
                 let floor_before = d.floor_per_mb_of_one(cli.floor_runs);
                 let level = run_level(
-                    client,
-                    handler,
+                    &client,
+                    &handler,
                     &sink.counters,
                     &d.payloads,
                     partitions,
@@ -147,6 +148,7 @@ pub async fn run(cli: &Cli, binary: &Path) -> Result<(), String> {
                     true,
                 )
                 .await;
+                handler.stop();
                 if let Some(e) = &level.first_error {
                     eprintln!("  {} invocation(s) failed; first: {e}", level.errors);
                 }
@@ -160,9 +162,6 @@ pub async fn run(cli: &Cli, binary: &Path) -> Result<(), String> {
                 });
             }
         }
-    }
-    for (_, _, handler, _) in handlers {
-        handler.stop();
     }
     eprintln!("measuring the floor again...");
     let after: Vec<f64> = data
