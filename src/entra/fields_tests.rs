@@ -183,9 +183,9 @@ fn scalars_from_their_text() {
 }
 
 #[test]
-fn stopping_inside_properties_read_again() {
-    // A `properties` out of f64's range makes the record be read again; a later
-    // `properties` is then read from its text, and reading still stops when done.
+fn stopping_inside_a_later_properties() {
+    // A `properties` out of f64's range is skipped; a later `properties` is read, and
+    // reading still stops when done.
     let json = r#"{"category": "X", "properties": 1e400, "properties": {"id": "i", "result": "r"},
         "Level": 4}"#;
     let t = read(json, |t| !t.properties.id.is_null());
