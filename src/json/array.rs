@@ -34,7 +34,8 @@ fn error_offset(text: &[u8], line: usize, column: usize) -> usize {
 pub type RealEnd<'f> = &'f dyn Fn(&[u8], usize) -> bool;
 
 /// The end of a bare array: after it, past spaces and control bytes, comes the end of the
-/// text, the end of a line (unless the next line goes on with `,:}]`), or the next value: an array, or an object that opens with a key.
+/// text, the end of a line (unless the next line goes on with `,:}]`), or the next value: an
+/// array, or an object that opens with a key.
 /// (Stray text right after an array cannot be told from the inside of a broken string holding
 /// brackets, which is the likelier.)
 pub fn ends_bare_array(text: &[u8], after: usize) -> bool {
