@@ -144,19 +144,14 @@ fn build(e: &Event, first_id: usize) -> (Vec<u8>, Vec<(String, Value)>, usize, u
     let last = e.records.len() - 1;
     for (i, (text, policies, poison)) in e.records.iter().enumerate() {
         let id = first_id + i;
-        let value = record(id, text, *policies);
-        let compact = value.to_string();
+        let compact = record(id, text, *policies).to_string();
         // Some poison leaves valid JSON (a raw tab or line feed between tokens; a quote after
         // a backslash, `\"\/`): that record is intact, as it now reads.
-        let mut value = value;
-        let poisoned = poison.as_ref().map(|p| p.apply(&compact)).filter(|b| {
-            serde_json::from_slice::<Value>(b)
-                .map(|now| value = now)
-                .is_err()
-        });
-        let bytes = poisoned
-            .clone()
-            .unwrap_or_else(|| compact.clone().into_bytes());
+        let bytes = poison
+            .as_ref()
+            .map_or_else(|| compact.clone().into_bytes(), |p| p.apply(&compact));
+        let now = serde_json::from_slice::<Value>(&bytes);
+        let poisoned = now.is_err();
         let bytes = match (&e.tail, i == last) {
             (Tail::Cut(p), true) => {
                 let at = (bytes.len() * *p as usize / 1000).clamp(1, bytes.len() - 1);
@@ -164,10 +159,12 @@ fn build(e: &Event, first_id: usize) -> (Vec<u8>, Vec<(String, Value)>, usize, u
             }
             _ => bytes,
         };
-        if poisoned.is_none() && !(cut && i == last) {
+        if let Ok(value) = now
+            && !(cut && i == last)
+        {
             intact.push((format!("rec-{id}"), value));
         }
-        broken.push(poisoned.is_some());
+        broken.push(poisoned);
         texts.push(bytes);
     }
     let envelope = |rs: &[Vec<u8>]| {
@@ -299,7 +296,7 @@ proptest! {
         for (id, value) in &intact {
             let got = by_id.get(id).map(Vec::as_slice).unwrap_or(&[]);
             prop_assert_eq!(got.len(), 1, "record {} arrived {} times in {:?}", id, got.len(), shown());
-            prop_assert_eq!(&got[0], value);
+            prop_assert_eq!(&got[0], value, "record {} in {:?}", id, shown());
         }
     }
 }
