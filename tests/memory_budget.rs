@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use common::*;
 
-/// Three invocations at once, as the host sends one per owned partition, each with one event
-/// of 50 sign-ins (one request), against an ingress that takes 200 ms per request. Returns the
-/// most requests the ingress had in flight at once.
+/// Three invocations, as the host sends one per owned partition, each with one event of 50
+/// sign-ins (one request), against an ingress that takes 200 ms per request: the second and
+/// third sent while the first is being delivered. Returns the most requests the ingress had
+/// in flight at once.
 async fn three_partitions_at_once(budget_mb: &str) -> usize {
     let ingress = Ingress::start(KEY).await;
     ingress.always(Some(Fault::Slow(Duration::from_millis(200))));
@@ -24,15 +25,27 @@ async fn three_partitions_at_once(budget_mb: &str) -> usize {
         ],
     )
     .await;
-    let invocations = (0..3).map(|p| {
-        let records: Vec<_> = (0..50)
-            .map(|i| signin("SignInLogs", p * 100 + i, "0"))
-            .collect();
-        let body = host_request(Shape::ManyBinary, &[envelope(&records)], 1);
-        let handler = &handler;
-        async move { handler.invoke(body).await }
-    });
-    let answers = futures_util::future::join_all(invocations).await;
+    let bodies: Vec<Vec<u8>> = (0..3)
+        .map(|p| {
+            let records: Vec<_> = (0..50)
+                .map(|i| signin("SignInLogs", p * 100 + i, "0"))
+                .collect();
+            host_request(Shape::ManyBinary, &[envelope(&records)], 1)
+        })
+        .collect();
+    // The first invocation holds its share before the others arrive: the oldest invocation
+    // never waits (so that two cannot wait for each other), so two that arrive together may
+    // both go ahead.
+    let first = handler.invoke(bodies[0].clone());
+    let others = async {
+        ingress.wait_until_arrived(1).await;
+        tokio::join!(
+            handler.invoke(bodies[1].clone()),
+            handler.invoke(bodies[2].clone())
+        )
+    };
+    let (a, (b, c)) = tokio::join!(first, others);
+    let answers = [a, b, c];
     for r in &answers {
         assert_eq!(r.status, 200, "{:?}", r.body);
         r.assert_balanced();
