@@ -53,25 +53,29 @@ pub fn ends_bare_array(text: &[u8], after: usize) -> bool {
         None => true,
         // A next value on the same line must open like one (`{"key":` or `{}`): `]{"}}` is
         // more likely the inside of a string that a stray quote turned inside out.
-        Some(b'{') => {
-            opens_with_a_key(text, pos) || text.get(skip_ws(text, pos + 1)) == Some(&b'}')
-        }
+        // An empty one must be whole up to the end of the line (not `]{}}` either).
+        Some(b'{') => opens_with_a_key(text, pos) || whole_to_end_of_line(text, pos),
         // And an array must hold records (`[{"key":`) or be whole, up to the end of the
         // line: not `][A0` or `][]0a` either.
         Some(b'[') => {
             let inner = skip_ws(text, pos + 1);
             (text.get(inner) == Some(&b'{') && opens_with_a_key(text, inner))
-                || parse_value(text, pos).is_ok_and(|end| {
-                    let next = end
-                        + text[end..]
-                            .iter()
-                            .take_while(|&&b| b == b' ' || b == b'\t' || b == b'\r')
-                            .count();
-                    matches!(text.get(next), None | Some(b'\n'))
-                })
+                || whole_to_end_of_line(text, pos)
         }
         _ => false,
     }
+}
+
+/// Whether the value at `pos` is valid and only spaces follow it on its line.
+fn whole_to_end_of_line(text: &[u8], pos: usize) -> bool {
+    parse_value(text, pos).is_ok_and(|end| {
+        let next = end
+            + text[end..]
+                .iter()
+                .take_while(|&&b| b == b' ' || b == b'\t' || b == b'\r')
+                .count();
+        matches!(text.get(next), None | Some(b'\n'))
+    })
 }
 
 /// The end of an envelope's `records`: `}` follows, and then what ends a bare array.
@@ -151,22 +155,32 @@ pub fn array_elements(text: &[u8], pos: usize, real_end: RealEnd) -> (Vec<Elemen
     (elements, text.len())
 }
 
-/// Adds a broken element, unless it is empty. One that closes a bracket before it opens any
-/// (`/}A'"}},"b":1}`) is no element but the rest of the one before it: a stray quote ended a
+/// Adds a broken element, unless it is empty. One that closes more brackets than it opens
+/// (`/}A'"}},"b":1}`) and does not open like a record is no element but the rest of the one
+/// before it: a stray quote ended a
 /// string early, and serde_json read what came before as a whole value (`{"a":"x"}}}`). The two
 /// are one broken element.
 fn push_broken(text: &[u8], elements: &mut Vec<Element>, range: Range<usize>) {
     if range.is_empty() {
         return;
     }
+    // A rest closes more brackets than it opens (`0AA{A 0"}},"b":1}` after `{"a":"x"}} }`),
+    // and does not open like a record: a broken record of its own does, `{"key":`.
     let mut cursor = Cursor::new(&text[..range.end], range.start);
-    let tail = std::iter::from_fn(|| cursor.next())
-        .find_map(|(token, _)| match token {
-            Token::Open(_) => Some(false),
-            Token::Close(_) => Some(true),
-            _ => None,
-        })
-        .unwrap_or(false);
+    let mut depth = 0usize;
+    let closes_below = std::iter::from_fn(|| cursor.next()).any(|(token, _)| match token {
+        Token::Open(_) => {
+            depth += 1;
+            false
+        }
+        Token::Close(_) if depth == 0 => true,
+        Token::Close(_) => {
+            depth -= 1;
+            false
+        }
+        _ => false,
+    });
+    let tail = closes_below && !(text[range.start] == b'{' && opens_with_a_key(text, range.start));
     if tail && let Some(before) = elements.last_mut().filter(|e| e.valid) {
         before.range.end = range.end;
         before.valid = false;

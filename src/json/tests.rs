@@ -141,6 +141,21 @@ fn a_string_closed_early_is_one_record_not_a_whole_value_and_its_rest() {
 }
 
 #[test]
+fn more_text_a_stray_quote_turned_inside_out() {
+    // Found by tests/poison.rs (seeds 155 and 324). The rest after `}} },` opens a bracket
+    // before it closes three; `]{}` is the inside of a string, not the end of the array.
+    let record = r#"{"L":4,"p":{"s":{"f":"a'0A"}} },0AA{A 0"}},"t":"x"}"#;
+    assert_eq!(elements(&format!(r#"{{"records":[{record}]}}"#)), [record]);
+    let record = r#"{"L":4,"p":{"s":{"f":"'a" }0]{}}"}},"t":"x"}"#;
+    assert_eq!(elements(&format!("[{record}]")), [record]);
+    // A broken record that opens like one is not taken for the rest of the one before it.
+    assert_eq!(
+        elements(r#"[{"a":1},{"b":"x"}}"y"}]"#),
+        [r#"{"a":1}"#, r#"{"b":"x"}}"y"}"#]
+    );
+}
+
+#[test]
 fn raw_control_bytes_do_not_turn_strings_inside_out() {
     // Before a string, and between a backslash and the quote it escapes.
     for record in [
