@@ -20,7 +20,9 @@
 //!
 //! The request body is kept, and each base64 event body is decoded only when it is read
 //! ([`Invocation::body`]): memory holds the request and one event at a time, not the request
-//! and a decoded copy of every event.
+//! and a decoded copy of every event. The common request, a batch of base64 events, is read by a
+//! fast path ([`top`]) that does not scan the events' string twice; every other request takes
+//! the general path, which deserialises the whole request.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -34,9 +36,12 @@ use serde_json::value::RawValue;
 use super::metadata::Metadata;
 use super::trigger::{DataType, TriggerShape};
 use crate::json;
+use guess::decode_guessed;
 use scan::{fast_base64_array, plain_string_range};
 
+mod guess;
 mod scan;
+mod top;
 
 /// The trigger's binding name in `EventHubTrigger/function.json`.
 pub const TRIGGER_NAME: &str = "events";
@@ -194,36 +199,53 @@ struct Wire<'a> {
 /// Decodes a host request body, as declared by `shape` (guessed when `None`). The invocation
 /// keeps the request.
 pub fn decode(request: Vec<u8>, shape: Option<TriggerShape>) -> Result<Invocation, DecodeError> {
-    let (bodies, single, partition, retry, metas) = {
-        let wire: Wire =
-            serde_json::from_slice(&request).map_err(|e| DecodeError::NotJson(e.to_string()))?;
-        let data = wire.data.ok_or(DecodeError::NoData)?;
-        let trigger = match data.get(TRIGGER_NAME) {
-            Some(v) => *v,
-            // A trigger bound under another name: the only entry in Data is the trigger.
-            None if data.len() == 1 => *data.values().next().expect("one entry"),
-            None => {
-                let mut names: Vec<&str> = data.keys().map(|k| k.as_ref()).collect();
-                names.sort_unstable();
-                return Err(DecodeError::NoTrigger(if names.is_empty() {
-                    "none".into()
-                } else {
-                    names.join(", ")
-                }));
-            }
-        };
-        let base = request.as_ptr() as usize;
-        let offset = trigger.get().as_ptr() as usize - base;
-        let (bodies, single) = match shape {
-            Some(shape) => decode_declared(trigger.get(), offset, shape)?,
-            None => decode_guessed(trigger.get(), offset)?,
-        };
-        let metadata = wire.metadata.unwrap_or_default();
-        let meta = Metadata::new(&metadata);
+    decode_with(request, shape, true)
+}
+
+/// [`decode`], with the fast path for batches of base64 events ([`top`]) or without it.
+fn decode_with(
+    request: Vec<u8>,
+    shape: Option<TriggerShape>,
+    fast: bool,
+) -> Result<Invocation, DecodeError> {
+    let with_meta = |bodies: Vec<Body>, single, metadata: &HashMap<Cow<str>, &RawValue>| {
+        let meta = Metadata::new(metadata);
         let metas = meta.per_event(bodies.len(), single);
-        (bodies, single, meta.partition(), meta.retry(), metas)
+        (bodies, meta.partition(), meta.retry(), metas)
     };
-    let _ = single;
+    let (bodies, partition, retry, metas) = match fast.then(|| top::read(&request, shape)).flatten()
+    {
+        Some((ranges, metadata)) => with_meta(
+            ranges.into_iter().map(Body::Base64).collect(),
+            false,
+            &metadata,
+        ),
+        None => {
+            let wire: Wire = serde_json::from_slice(&request)
+                .map_err(|e| DecodeError::NotJson(e.to_string()))?;
+            let data = wire.data.ok_or(DecodeError::NoData)?;
+            let trigger = match data.get(TRIGGER_NAME) {
+                Some(v) => *v,
+                // A trigger bound under another name: the only entry in Data is the trigger.
+                None if data.len() == 1 => *data.values().next().expect("one entry"),
+                None => {
+                    let mut names: Vec<&str> = data.keys().map(|k| k.as_ref()).collect();
+                    names.sort_unstable();
+                    return Err(DecodeError::NoTrigger(if names.is_empty() {
+                        "none".into()
+                    } else {
+                        names.join(", ")
+                    }));
+                }
+            };
+            let offset = trigger.get().as_ptr() as usize - request.as_ptr() as usize;
+            let (bodies, single) = match shape {
+                Some(shape) => decode_declared(trigger.get(), offset, shape)?,
+                None => decode_guessed(trigger.get(), offset)?,
+            };
+            with_meta(bodies, single, &wire.metadata.unwrap_or_default())
+        }
+    };
     let events = bodies
         .into_iter()
         .zip(metas)
@@ -263,7 +285,7 @@ fn decode_declared(
     }
     if shape.many {
         if shape.data_type == DataType::Binary
-            && let Some(ranges) = fast_base64_array(token)
+            && let Some(ranges) = fast_base64_array(token.as_bytes())
         {
             let bodies = ranges
                 .into_iter()
@@ -339,100 +361,6 @@ fn base64_or_text(s: &str) -> Body {
             .decode_to_vec(s.as_bytes())
             .unwrap_or_else(|_| s.as_bytes().to_vec()),
     )
-}
-
-/// Decodes without a declaration: the shape is guessed from the value.
-fn decode_guessed(token: &str, offset: usize) -> Result<Decoded, DecodeError> {
-    match token.as_bytes().first() {
-        Some(b'"') => {
-            // The common case (many + binary), decoded without unescaping the whole string.
-            if let Some(ranges) = fast_base64_array(token) {
-                let bodies = ranges
-                    .into_iter()
-                    .map(|r| Body::Base64(offset + r.start..offset + r.end))
-                    .collect();
-                return Ok((bodies, false));
-            }
-            let inner: Cow<str> = serde_json::from_str(token).map_err(|e| bad(e.to_string()))?;
-            decode_guessed_string(&inner)
-        }
-        Some(b'[') => {
-            let items: Vec<&RawValue> =
-                serde_json::from_str(token).map_err(|e| bad(e.to_string()))?;
-            Ok((guess_elements(&items)?, false))
-        }
-        Some(b'{') => Ok((vec![bytes(token)], true)),
-        Some(b'n') => Ok((Vec::new(), false)),
-        _ => Err(bad(format!(
-            "expected a string, array or object, got {}",
-            preview(token)
-        ))),
-    }
-}
-
-/// The contents of a string-valued trigger, once unquoted, without a declaration.
-fn decode_guessed_string(inner: &str) -> Result<Decoded, DecodeError> {
-    match inner.trim_start().as_bytes().first() {
-        Some(b'[') => match serde_json::from_str::<Vec<&RawValue>>(inner) {
-            Ok(items) => Ok((guess_elements(&items)?, false)),
-            Err(_) => {
-                // Not valid as a whole: a batch of parsed bodies with a bad one, or one event
-                // whose text starts with '['. Split what can be split.
-                let text = inner.trim();
-                let (elements, end) =
-                    json::array_elements(text.as_bytes(), 1, &json::ends_bare_array);
-                if end == text.len() && elements.len() > 1 {
-                    Ok((
-                        elements
-                            .into_iter()
-                            .map(|e| bytes(&text[e.range]))
-                            .collect(),
-                        false,
-                    ))
-                } else {
-                    Ok((vec![bytes(inner)], true))
-                }
-            }
-        },
-        // cardinality one, dataType unset or string: a JSON string literal holding the body.
-        Some(b'"') => match serde_json::from_str::<String>(inner) {
-            Ok(body) => Ok((vec![Body::Bytes(body.into_bytes())], true)),
-            Err(_) => Ok((vec![bytes(inner)], true)),
-        },
-        // cardinality one, dataType binary: plain base64. Anything else is a text body.
-        _ => Ok((vec![base64_or_text(inner)], true)),
-    }
-}
-
-/// Elements of a batch without a declaration: base64 strings (binary), text strings
-/// (string), or parsed JSON bodies (dataType unset).
-///
-/// A string element is base64 only if every string element of the batch is valid base64:
-/// with `dataType: binary` all are, while a batch of text events almost never is (JSON text
-/// cannot be, as `{` is not a base64 character). This is the guess `function.json` removes.
-fn guess_elements(items: &[&RawValue]) -> Result<Vec<Body>, DecodeError> {
-    let mut strings: Vec<Option<Cow<str>>> = Vec::with_capacity(items.len());
-    for item in items {
-        strings.push(if item.get().starts_with('"') {
-            Some(serde_json::from_str(item.get()).map_err(|e| bad(e.to_string()))?)
-        } else {
-            None
-        });
-    }
-    let all_base64 = strings.iter().any(Option::is_some)
-        && strings
-            .iter()
-            .flatten()
-            .all(|s| BASE64.check(s.as_bytes()).is_ok());
-    Ok(items
-        .iter()
-        .zip(strings)
-        .map(|(item, s)| match s {
-            Some(s) if all_base64 => base64_or_text(&s),
-            Some(s) => Body::Bytes(s.into_owned().into_bytes()),
-            None => bytes(item.get()),
-        })
-        .collect())
 }
 
 fn preview(text: &str) -> String {

@@ -5,9 +5,8 @@ use std::ops::Range;
 
 /// `"[\"b64\",\"b64\"]"` → the ranges of the base64 texts in the token, or `None` if the
 /// token has any other form.
-pub(super) fn fast_base64_array(token: &str) -> Option<Vec<Range<usize>>> {
-    let bytes = token.as_bytes();
-    let inner = bytes.strip_prefix(b"\"[")?.strip_suffix(b"]\"")?;
+pub(super) fn fast_base64_array(token: &[u8]) -> Option<Vec<Range<usize>>> {
+    let inner = token.strip_prefix(b"\"[")?.strip_suffix(b"]\"")?;
     if inner.is_empty() {
         return Some(Vec::new());
     }

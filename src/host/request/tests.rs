@@ -261,3 +261,88 @@ fn the_request_value_shapes_under_a_declaration() {
     let inv = decode(request(Value::Null, json!({})), Some(MANY_BINARY)).unwrap();
     assert!(inv.events.is_empty());
 }
+
+/// The fast path either declines or decodes exactly as the general path does.
+fn same_as_general(request: &[u8], shape: Option<TriggerShape>) {
+    let fast = decode_with(request.to_vec(), shape, true);
+    let general = decode_with(request.to_vec(), shape, false);
+    match (&fast, &general) {
+        (Ok(f), Ok(g)) => {
+            let view = |inv: &Invocation| {
+                let bodies: Vec<Vec<u8>> = inv.events.iter().map(|e| inv.body(e).into()).collect();
+                let metas: Vec<EventMeta> = inv.events.iter().map(|e| e.meta.clone()).collect();
+                (bodies, metas, inv.partition.clone(), inv.retry)
+            };
+            assert_eq!(view(f), view(g), "{:?}", String::from_utf8_lossy(request));
+        }
+        (Err(f), Err(g)) => assert_eq!(f.to_string(), g.to_string()),
+        // The one leniency: a byte that JSON refuses inside a base64 event makes that event's
+        // text its body instead of failing the request (see `top`).
+        (Ok(f), Err(DecodeError::NotJson(_))) => assert!(
+            f.events.iter().any(|e| match &e.body {
+                Body::Base64(r) => BASE64.decode_to_vec(&request[r.clone()]).is_err(),
+                Body::Bytes(_) => false,
+            }),
+            "fast path accepted {:?}",
+            String::from_utf8_lossy(request)
+        ),
+        _ => panic!(
+            "{:?} against {:?} for {:?}",
+            fast.map(|_| ()),
+            general.map(|_| ()),
+            String::from_utf8_lossy(request)
+        ),
+    }
+}
+
+#[test]
+fn the_fast_path_takes_a_batch_of_base64_events() {
+    let events = json!(serde_json::to_string(&[b64(r#"{"id":1}"#), b64("x")]).unwrap());
+    let req = request(events, batch_metadata());
+    assert!(top::read(&req, None).is_some());
+    assert!(top::read(&req, Some(MANY_BINARY)).is_some());
+    assert!(top::read(&req, Some(ONE_STRING)).is_none());
+    same_as_general(&req, None);
+    same_as_general(&req, Some(MANY_BINARY));
+}
+
+#[test]
+fn the_fast_path_declines_or_agrees_on_every_variation() {
+    let events = serde_json::to_string(&[b64(r#"{"id":1}"#), b64("x")]).unwrap();
+    let events = serde_json::to_string(&events).unwrap();
+    let meta = serde_json::to_string(&batch_metadata()).unwrap();
+    let cases = [
+        format!(r#"{{"Data":{{"events":{events}}},"Metadata":{meta}}}"#),
+        format!(" {{ \"Data\" : {{ \"events\" : {events} }} ,\n\"Metadata\" : {meta} }}\n"),
+        format!(r#"{{"Data":{{"events":{events}}},"Data":{{"events":{events}}}}}"#),
+        format!(r#"{{"Data":{{"events":{events}}},"data":{{"events":{events}}}}}"#),
+        format!(r#"{{"Data":{{"events":{events},"events":"[]"}}}}"#),
+        format!(r#"{{"Data":{{"other":{events}}},"Metadata":{{}}}}"#),
+        format!(r#"{{"Data":{{"other":{events},"x":1}}}}"#),
+        format!(r#"{{"Data":{{"events":{events}}},"Metadata":{{"a":tru}}}}"#),
+        format!(r#"{{"Data":{{"events":{events}}},"Extra":[1,{{"b":"]"}}]}}"#),
+        format!(r#"{{"Data":{{"events":{events}}},"Extra":[1,}}"#),
+        format!(r#"{{"Dat\u0061":{{"ev\u0065nts":{events}}},"Metadata":null}}"#),
+        format!(r#"{{"Data":{{"events":{events}}}}} x"#),
+        r#"{"Data":{"events":"[]"}}"#.to_string(),
+        r#"{"Data":{"events":"[\"a\/b\"]"}}"#.to_string(),
+        r#"{"Data":{"events":"[\"QQ==\",\"QQ\u003d=\"]"}}"#.to_string(),
+    ];
+    for case in &cases {
+        for shape in [None, Some(MANY_BINARY), Some(ONE_STRING)] {
+            same_as_general(case.as_bytes(), shape);
+        }
+    }
+    // Every prefix and every byte replaced by each of a few troublesome ones.
+    let whole = cases[0].as_bytes();
+    for end in 0..whole.len() {
+        same_as_general(&whole[..end], None);
+    }
+    for at in 0..whole.len() {
+        for b in [b'"', b'\\', b'{', b']', b',', 0x01, 0xff, b' '] {
+            let mut v = whole.to_vec();
+            v[at] = b;
+            same_as_general(&v, None);
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! The fast path for the common request, a batch of base64 events: the request's own JSON read
+//! without scanning the trigger's string twice.
+//!
+//! With `dataType: binary` the trigger value is one JSON string of a few megabytes holding
+//! `[\"eyJ…\",\"eyJ…\"]`. Deserialising the whole request with serde_json scans that string
+//! for escapes and checks it as UTF-8 before [`fast_base64_array`] scans it again for the
+//! events; this path finds the string's end with `memchr` instead, and lets serde_json check
+//! every other value of the request (keys, `Metadata`, the other bindings), which are small.
+//! The events' own text is checked by the base64 decoder when each is read: a byte that is no
+//! base64 (a control byte, non-ASCII) makes that event's text its body, as the general path
+//! does for invalid base64 (see [`super::Invocation::body`]).
+//!
+//! Anything else (another shape, a key twice, a value serde_json refuses, trailing bytes)
+//! returns `None`, and the general path decodes the request and gives the error.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::ops::Range;
+
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
+
+use super::scan::fast_base64_array;
+use super::{TRIGGER_NAME, TriggerShape};
+use crate::host::trigger::DataType;
+
+/// The base64 bodies' ranges in the request, and `Metadata`'s values.
+pub(super) type Fast<'a> = (Vec<Range<usize>>, HashMap<Cow<'a, str>, &'a RawValue>);
+
+/// The request's events and metadata, when it is a batch of base64 events that the general
+/// path would decode alike; `None` otherwise.
+pub(super) fn read(request: &[u8], shape: Option<TriggerShape>) -> Option<Fast<'_>> {
+    if shape.is_some_and(|s| !s.many || s.data_type != DataType::Binary) {
+        return None;
+    }
+    let open = skip_ws(request, 0);
+    let (top, end) = members(request, open)?;
+    if skip_ws(request, end) != request.len() {
+        return None;
+    }
+    let (mut data, mut metadata) = (None, None);
+    for (key, value) in top {
+        let slot = match key.as_ref() {
+            "Data" | "data" => &mut data,
+            "Metadata" | "metadata" => &mut metadata,
+            _ => {
+                check(&request[value])?;
+                continue;
+            }
+        };
+        // The same field twice (or in both spellings) is an error for serde: let it say so.
+        if slot.replace(value).is_some() {
+            return None;
+        }
+    }
+    let data = data?;
+    let (bindings, _) = members(request, data.start)?;
+    let trigger = match bindings.iter().position(|(k, _)| k == TRIGGER_NAME) {
+        Some(i) => i,
+        None if bindings.len() == 1 => 0,
+        None => return None,
+    };
+    // serde keeps the last of a key given twice; the general path handles that rare case.
+    if bindings
+        .iter()
+        .filter(|(k, _)| *k == bindings[trigger].0)
+        .count()
+        > 1
+    {
+        return None;
+    }
+    let mut bodies = None;
+    for (i, (_, value)) in bindings.into_iter().enumerate() {
+        if i == trigger {
+            let token = &request[value.clone()];
+            let ranges = fast_base64_array(token)?;
+            let at = value.start;
+            bodies = Some(
+                ranges
+                    .into_iter()
+                    .map(|r| at + r.start..at + r.end)
+                    .collect(),
+            );
+        } else {
+            check(&request[value])?;
+        }
+    }
+    let bodies: Vec<Range<usize>> = bodies?;
+    let mut map = HashMap::new();
+    if let Some(value) = metadata {
+        for (key, value) in members(request, value.start)?.0 {
+            let text = std::str::from_utf8(&request[value]).ok()?;
+            map.insert(key, serde_json::from_str::<&RawValue>(text).ok()?);
+        }
+    }
+    Some((bodies, map))
+}
+
+/// An object's keys and the ranges of their values.
+type Members<'a> = Vec<(Cow<'a, str>, Range<usize>)>;
+
+/// Whether serde_json reads `text` as one JSON value.
+fn check(text: &[u8]) -> Option<()> {
+    serde_json::from_slice::<IgnoredAny>(text).ok().map(|_| ())
+}
+
+fn skip_ws(text: &[u8], mut pos: usize) -> usize {
+    while matches!(text.get(pos), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        pos += 1;
+    }
+    pos
+}
+
+/// The members of the object at `open` (keys read by serde_json, values as ranges), and the
+/// position after its `}`; `None` if it is not an object of that form.
+fn members(text: &[u8], open: usize) -> Option<(Members<'_>, usize)> {
+    if text.get(open) != Some(&b'{') {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut pos = skip_ws(text, open + 1);
+    if text.get(pos) == Some(&b'}') {
+        return Some((out, pos + 1));
+    }
+    loop {
+        let key_end = string_end(text, pos)?;
+        let key = key(&text[pos..key_end])?;
+        pos = skip_ws(text, key_end);
+        if text.get(pos) != Some(&b':') {
+            return None;
+        }
+        let start = skip_ws(text, pos + 1);
+        let end = value_end(text, start)?;
+        out.push((key, start..end));
+        pos = skip_ws(text, end);
+        match text.get(pos)? {
+            b',' => pos = skip_ws(text, pos + 1),
+            b'}' => return Some((out, pos + 1)),
+            _ => return None,
+        }
+    }
+}
+
+/// A key, borrowed unless it has escapes.
+fn key(text: &[u8]) -> Option<Cow<'_, str>> {
+    let text = std::str::from_utf8(text).ok()?;
+    match serde_json::from_str::<&str>(text) {
+        Ok(s) => Some(Cow::Borrowed(s)),
+        Err(_) => serde_json::from_str::<String>(text).ok().map(Cow::Owned),
+    }
+}
+
+/// The position after the string whose `"` is at `open`, found with `memchr` (an escape skips
+/// the byte after its `\`). Its contents are not checked here.
+fn string_end(text: &[u8], open: usize) -> Option<usize> {
+    if text.get(open) != Some(&b'"') {
+        return None;
+    }
+    let mut pos = open + 1;
+    loop {
+        let at = pos + memchr::memchr2(b'"', b'\\', text.get(pos..)?)?;
+        if text[at] == b'"' {
+            return Some(at + 1);
+        }
+        pos = at + 2;
+    }
+}
+
+/// The position after the value at `start`: a string, an object or array by its brackets, or
+/// a scalar up to the next delimiter. Its contents are checked by the caller.
+fn value_end(text: &[u8], start: usize) -> Option<usize> {
+    match text.get(start)? {
+        b'"' => string_end(text, start),
+        b'{' | b'[' => {
+            let mut stack = Vec::new();
+            let mut pos = start;
+            loop {
+                match *text.get(pos)? {
+                    b'"' => {
+                        pos = string_end(text, pos)?;
+                        continue;
+                    }
+                    open @ (b'{' | b'[') => stack.push(open),
+                    b'}' if stack.pop()? == b'{' => {}
+                    b']' if stack.pop()? == b'[' => {}
+                    b'}' | b']' => return None,
+                    _ => {}
+                }
+                pos += 1;
+                if stack.is_empty() {
+                    return Some(pos);
+                }
+            }
+        }
+        _ => {
+            let len = text[start..]
+                .iter()
+                .position(|b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
+                .unwrap_or(text.len() - start);
+            Some(start + len)
+        }
+    }
+}
