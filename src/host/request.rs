@@ -21,7 +21,7 @@
 //! The request body is kept, and each base64 event body is decoded only when it is read
 //! ([`Invocation::body`]): memory holds the request and one event at a time, not the request
 //! and a decoded copy of every event. The common request, a batch of base64 events, is read by a
-//! fast path ([`top`]) that does not scan the events' string twice; every other request takes
+//! fast path (`top`) that does not scan the events' string twice; every other request takes
 //! the general path, which deserialises the whole request.
 
 use std::borrow::Cow;
