@@ -325,6 +325,11 @@ fn the_fast_path_declines_or_agrees_on_every_variation() {
         format!(r#"{{"Dat\u0061":{{"ev\u0065nts":{events}}},"Metadata":null}}"#),
         format!(r#"{{"Data":{{"events":{events}}}}} x"#),
         r#"{"Data":{"events":"[]"}}"#.to_string(),
+        r#"{"Data":{"other":"[\"QQ==\"]","events":"[\"Qg==\",\"\"]"}}"#.to_string(),
+        r#"{"Data":{"other":"[\"QQ==\"]","x":"[\"Qg==\"]"}}"#.to_string(),
+        r#"{"Data":{"events":"[\"QQ==\"]x"}}"#.to_string(),
+        r#"{"Data":{"events":"[\"QQ==\",]"}}"#.to_string(),
+        r#"{"Data":{"events":"[\"QQ==\"]"},"Metadata":{"a":1,"a":2}}"#.to_string(),
         r#"{"Data":{"events":"[\"a\/b\"]"}}"#.to_string(),
         r#"{"Data":{"events":"[\"QQ==\",\"QQ\u003d=\"]"}}"#.to_string(),
     ];

@@ -20,12 +20,12 @@ use std::ops::Range;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
-use super::scan::fast_base64_array;
+use super::scan::base64_array_at;
 use super::{TRIGGER_NAME, TriggerShape};
 use crate::host::trigger::DataType;
 
 /// The base64 bodies' ranges in the request, and `Metadata`'s values.
-pub(super) type Fast<'a> = (Vec<Range<usize>>, HashMap<Cow<'a, str>, &'a RawValue>);
+pub(super) type Fast<'a> = (Events, HashMap<Cow<'a, str>, &'a RawValue>);
 
 /// The request's events and metadata, when it is a batch of base64 events that the general
 /// path would decode alike; `None` otherwise.
@@ -33,68 +33,78 @@ pub(super) fn read(request: &[u8], shape: Option<TriggerShape>) -> Option<Fast<'
     if shape.is_some_and(|s| !s.many || s.data_type != DataType::Binary) {
         return None;
     }
+    // `Data`'s bindings, each with its base64 events if it is a batch of them. They are read
+    // while the request is, so that the trigger's string is scanned once.
+    let mut data: Option<(Members, Vec<Option<Events>>)> = None;
     let open = skip_ws(request, 0);
-    let (top, end) = members(request, open)?;
+    let (top, end) = members(request, open, |key, start| {
+        if !matches!(key, "Data" | "data") {
+            return value_end(request, start);
+        }
+        // The same field twice (or in both spellings) is an error for serde: let it say so.
+        if data.is_some() {
+            return None;
+        }
+        let mut events = Vec::new();
+        let (bindings, end) =
+            members(request, start, |_, at| match base64_array_at(request, at) {
+                Some((ranges, end)) => {
+                    events.push(Some(ranges));
+                    Some(end)
+                }
+                None => {
+                    events.push(None);
+                    value_end(request, at)
+                }
+            })?;
+        data = Some((bindings, events));
+        Some(end)
+    })?;
     if skip_ws(request, end) != request.len() {
         return None;
     }
-    let (mut data, mut metadata) = (None, None);
+    let mut metadata = None;
     for (key, value) in top {
-        let slot = match key.as_ref() {
-            "Data" | "data" => &mut data,
-            "Metadata" | "metadata" => &mut metadata,
-            _ => {
-                check(&request[value])?;
-                continue;
+        match key.as_ref() {
+            "Data" | "data" => {}
+            "Metadata" | "metadata" => {
+                if metadata.replace(value).is_some() {
+                    return None;
+                }
             }
-        };
-        // The same field twice (or in both spellings) is an error for serde: let it say so.
-        if slot.replace(value).is_some() {
-            return None;
+            _ => check(&request[value])?,
         }
     }
-    let data = data?;
-    let (bindings, _) = members(request, data.start)?;
+    let (bindings, mut events) = data?;
     let trigger = match bindings.iter().position(|(k, _)| k == TRIGGER_NAME) {
         Some(i) => i,
         None if bindings.len() == 1 => 0,
         None => return None,
     };
     // serde keeps the last of a key given twice; the general path handles that rare case.
-    if bindings
-        .iter()
-        .filter(|(k, _)| *k == bindings[trigger].0)
-        .count()
-        > 1
-    {
+    let name = &bindings[trigger].0;
+    if bindings.iter().filter(|(k, _)| k == name).count() > 1 {
         return None;
     }
-    let mut bodies = None;
-    for (i, (_, value)) in bindings.into_iter().enumerate() {
-        if i == trigger {
-            let token = &request[value.clone()];
-            let ranges = fast_base64_array(token)?;
-            let at = value.start;
-            bodies = Some(
-                ranges
-                    .into_iter()
-                    .map(|r| at + r.start..at + r.end)
-                    .collect(),
-            );
-        } else {
-            check(&request[value])?;
+    for (i, (_, value)) in bindings.iter().enumerate() {
+        if i != trigger {
+            check(&request[value.clone()])?;
         }
     }
-    let bodies: Vec<Range<usize>> = bodies?;
+    let bodies = events[trigger].take()?;
     let mut map = HashMap::new();
     if let Some(value) = metadata {
-        for (key, value) in members(request, value.start)?.0 {
+        let (list, _) = members(request, value.start, |_, at| value_end(request, at))?;
+        for (key, value) in list {
             let text = std::str::from_utf8(&request[value]).ok()?;
             map.insert(key, serde_json::from_str::<&RawValue>(text).ok()?);
         }
     }
     Some((bodies, map))
 }
+
+/// The ranges of a batch's base64 events in the request.
+type Events = Vec<Range<usize>>;
 
 /// An object's keys and the ranges of their values.
 type Members<'a> = Vec<(Cow<'a, str>, Range<usize>)>;
@@ -112,8 +122,13 @@ fn skip_ws(text: &[u8], mut pos: usize) -> usize {
 }
 
 /// The members of the object at `open` (keys read by serde_json, values as ranges), and the
-/// position after its `}`; `None` if it is not an object of that form.
-fn members(text: &[u8], open: usize) -> Option<(Members<'_>, usize)> {
+/// position after its `}`; `None` if it is not an object of that form. `value` is given each
+/// key and where its value starts, and returns where the value ends.
+fn members<'a>(
+    text: &'a [u8],
+    open: usize,
+    mut value: impl FnMut(&str, usize) -> Option<usize>,
+) -> Option<(Members<'a>, usize)> {
     if text.get(open) != Some(&b'{') {
         return None;
     }
@@ -130,7 +145,7 @@ fn members(text: &[u8], open: usize) -> Option<(Members<'_>, usize)> {
             return None;
         }
         let start = skip_ws(text, pos + 1);
-        let end = value_end(text, start)?;
+        let end = value(&key, start)?;
         out.push((key, start..end));
         pos = skip_ws(text, end);
         match text.get(pos)? {
