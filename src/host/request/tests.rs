@@ -351,3 +351,34 @@ fn the_fast_path_declines_or_agrees_on_every_variation() {
         }
     }
 }
+
+#[test]
+fn the_fast_path_agrees_under_random_edits() {
+    let events = serde_json::to_string(&[b64(r#"{"id":1}"#), b64("xy"), b64("")]).unwrap();
+    let events = serde_json::to_string(&events).unwrap();
+    let meta = serde_json::to_string(&batch_metadata()).unwrap();
+    let whole = format!(r#"{{"Data":{{"events":{events}}},"Metadata":{meta}}}"#).into_bytes();
+    // A fixed xorshift, so that a failure reproduces.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let bytes = b"\"\\{}[],: 0aQ=/\x01\xff";
+    for _ in 0..20_000 {
+        let mut v = whole.clone();
+        for _ in 0..1 + next(3) {
+            let at = next(v.len());
+            match next(3) {
+                0 => v[at] = bytes[next(bytes.len())],
+                1 => v.insert(at, bytes[next(bytes.len())]),
+                _ => {
+                    v.remove(at);
+                }
+            }
+        }
+        same_as_general(&v, None);
+    }
+}
