@@ -382,3 +382,21 @@ fn the_fast_path_agrees_under_random_edits() {
         same_as_general(&v, None);
     }
 }
+
+#[test]
+fn a_raw_control_byte_in_a_base64_event_makes_its_text_the_body() {
+    // Not valid in a JSON string, so the general path would refuse the whole request; the
+    // fast path keeps the other events and ships this one's text.
+    let req = b"{\"Data\":{\"events\":\"[\\\"QQ\x01==\\\",\\\"Qg==\\\"]\"}}".to_vec();
+    assert!(matches!(
+        decode_with(req.clone(), None, false),
+        Err(DecodeError::NotJson(_))
+    ));
+    let inv = decode(req, Some(MANY_BINARY)).unwrap();
+    let got: Vec<Vec<u8>> = inv
+        .events
+        .iter()
+        .map(|e| inv.body(e).into_owned())
+        .collect();
+    assert_eq!(got, [b"QQ\x01==".to_vec(), b"B".to_vec()]);
+}
