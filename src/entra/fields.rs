@@ -282,19 +282,9 @@ impl<'a> Scan<'a> {
 
     /// The string at the position, with its quotes.
     fn string(&mut self) -> Option<&'a str> {
-        let bytes = self.bytes();
         let start = self.pos;
-        (bytes.get(start) == Some(&b'"')).then_some(())?;
-        let mut pos = start + 1;
-        loop {
-            let i = memchr::memchr2(b'"', b'\\', bytes.get(pos..)?)?;
-            if bytes[pos + i] == b'\\' {
-                pos += i + 2;
-            } else {
-                self.pos = pos + i + 1;
-                return self.text.get(start..self.pos);
-            }
-        }
+        self.pos = crate::json::valid_string_end(self.bytes(), start)?;
+        self.text.get(start..self.pos)
     }
 
     /// The value at the position, as its text, passed over.

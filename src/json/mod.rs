@@ -163,6 +163,24 @@ impl<'t> Cursor<'t> {
     }
 }
 
+/// The position after the well-formed string whose `"` is at `open`: after the first quote
+/// that is not escaped, found with `memchr2` (an escape passes over the byte after its `\`).
+/// Its contents are not checked. `None` if no string starts at `open` or it never ends. For
+/// text already known to be valid JSON; [`string_end`] is the one for text that may not be.
+pub fn valid_string_end(text: &[u8], open: usize) -> Option<usize> {
+    if text.get(open) != Some(&b'"') {
+        return None;
+    }
+    let mut pos = open + 1;
+    loop {
+        let at = pos + memchr::memchr2(b'"', b'\\', text.get(pos..)?)?;
+        if text[at] == b'"' {
+            return Some(at + 1);
+        }
+        pos = at + 2;
+    }
+}
+
 /// The position after the string whose opening quote is at `open`: after the first quote that
 /// is not escaped and can end a string (see the module's rules), or the end of the text.
 pub fn string_end(text: &[u8], open: usize) -> usize {

@@ -23,6 +23,7 @@ use serde_json::value::RawValue;
 use super::scan::base64_array_at;
 use super::{TRIGGER_NAME, TriggerShape};
 use crate::host::trigger::DataType;
+use crate::json::{skip_ws, valid_string_end as string_end};
 
 /// The base64 bodies' ranges in the request, and `Metadata`'s values.
 pub(super) type Fast<'a> = (Events, HashMap<Cow<'a, str>, &'a RawValue>);
@@ -114,13 +115,6 @@ fn check(text: &[u8]) -> Option<()> {
     serde_json::from_slice::<IgnoredAny>(text).ok().map(|_| ())
 }
 
-fn skip_ws(text: &[u8], mut pos: usize) -> usize {
-    while matches!(text.get(pos), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-        pos += 1;
-    }
-    pos
-}
-
 /// The members of the object at `open` (keys read by serde_json, values as ranges), and the
 /// position after its `}`; `None` if it is not an object of that form. `value` is given each
 /// key and where its value starts, and returns where the value ends.
@@ -162,22 +156,6 @@ fn key(text: &[u8]) -> Option<Cow<'_, str>> {
     match serde_json::from_str::<&str>(text) {
         Ok(s) => Some(Cow::Borrowed(s)),
         Err(_) => serde_json::from_str::<String>(text).ok().map(Cow::Owned),
-    }
-}
-
-/// The position after the string whose `"` is at `open`, found with `memchr` (an escape skips
-/// the byte after its `\`). Its contents are not checked here.
-fn string_end(text: &[u8], open: usize) -> Option<usize> {
-    if text.get(open) != Some(&b'"') {
-        return None;
-    }
-    let mut pos = open + 1;
-    loop {
-        let at = pos + memchr::memchr2(b'"', b'\\', text.get(pos..)?)?;
-        if text[at] == b'"' {
-            return Some(at + 1);
-        }
-        pos = at + 2;
     }
 }
 
