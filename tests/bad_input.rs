@@ -3,6 +3,8 @@
 
 mod common;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use common::*;
 use serde_json::{Value, json};
 
@@ -293,4 +295,40 @@ async fn a_body_over_the_limit_gets_413_and_the_server_keeps_serving() {
     assert!(ingress.entries().is_empty());
     one_event(&handler, envelope(&records[..5])).await;
     assert_eq!(ingress.entries().len(), 5);
+}
+
+#[tokio::test]
+async fn a_base64_event_holding_a_control_byte_is_its_text_and_spoils_no_other_event() {
+    let ingress = Ingress::start(KEY).await;
+    let handler = Handler::start(&ingress, &[]).await;
+    let good = envelope(&[signin("SignInLogs", 1, "0"), signin("SignInLogs", 2, "0")]);
+    let spoiled = envelope(&[signin("SignInLogs", 3, "0")]);
+    let mut request = host_request(Shape::ManyBinary, &[spoiled.clone(), good], 1);
+    // A raw control byte inside the first event's base64: JSON forbids it in a string, so a
+    // strict reader would refuse the whole request and the host would retry it for ever.
+    let b64 = BASE64.encode(&spoiled);
+    let at = request
+        .windows(b64.len())
+        .position(|w| w == b64.as_bytes())
+        .expect("the event's base64 is in the request")
+        + 8;
+    request.insert(at, 0x01);
+    let r = handler.invoke(request).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    r.assert_balanced();
+    assert_eq!((r.count("events"), r.count("unparsed")), (2, 1));
+    let entries = ingress.entries();
+    let unparsed: Vec<_> = entries
+        .iter()
+        .filter(|e| e["subsystemName"] == "Unparsed")
+        .collect();
+    let mut text = b64.clone();
+    text.insert(8, '\u{1}');
+    assert_eq!(unparsed.len(), 1);
+    assert_eq!(unparsed[0]["text"], text);
+    let shipped: Vec<_> = entries
+        .into_iter()
+        .filter(|e| e["subsystemName"] != "Unparsed")
+        .collect();
+    assert_exactly_once(&shipped, ["signin-1".to_string(), "signin-2".to_string()]);
 }
