@@ -375,7 +375,7 @@ async fn read_body(
         reservation.grow_to(len as u64).await;
     }
     let mut buf = Vec::with_capacity(declared.unwrap_or(64 * 1024));
-    advise_huge_pages(&mut buf);
+    crate::memory::advise_huge_pages(&mut buf);
     let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| {
@@ -399,37 +399,4 @@ async fn read_body(
         buf.extend_from_slice(&chunk);
     }
     Ok(buf)
-}
-
-/// Asks Linux to back a large request buffer with transparent huge pages, where THP is
-/// `madvise` or `always`. Filling fresh memory 4 KB at a time costs a page fault per page:
-/// 18% of the handler's CPU on invocations of 100 × 1 MB (133 MB requests; BENCHMARKS.md,
-/// Where the time goes). Only advice: where THP is off, or the call fails, nothing changes;
-/// buffers under 4 MB are left alone.
-fn advise_huge_pages(buf: &mut Vec<u8>) {
-    #[cfg(target_os = "linux")]
-    {
-        const HUGE: usize = 2 << 20;
-        if buf.capacity() < 2 * HUGE {
-            return;
-        }
-        let start = buf.as_mut_ptr() as usize;
-        let (first, last) = (
-            start.next_multiple_of(HUGE),
-            (start + buf.capacity()) / HUGE * HUGE,
-        );
-        if last > first {
-            // SAFETY: the range lies inside the allocation `buf` owns (its capacity), and
-            // MADV_HUGEPAGE changes how the kernel backs those pages, never what they hold.
-            unsafe {
-                libc::madvise(
-                    first as *mut libc::c_void,
-                    last - first,
-                    libc::MADV_HUGEPAGE,
-                );
-            }
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = buf;
 }
