@@ -348,7 +348,7 @@ mod tests {
         assert_eq!(huge_page_range(16, 133 * MB), Some(2 * MB..132 * MB));
         for (start, len) in [(16, 4 * MB), (MB + 7, 5 * MB), (123_456_789, 77 * MB)] {
             let r = huge_page_range(start, len).unwrap();
-            assert!(start <= r.start && r.end <= start + len && r.start % (2 * MB) == 0);
+            assert!(start <= r.start && r.end <= start + len && r.start.is_multiple_of(2 * MB));
         }
         // And on a real buffer: the advice changes nothing it holds.
         let mut buf = Vec::with_capacity(9 * MB);
