@@ -211,6 +211,11 @@ fn describe_with<'a>(json: &'a str, done: impl Fn(&fields::Top<'a>) -> bool) -> 
 /// both spellings such as `Level` and `level`, may keep the first instead of the preferred one.)
 fn known(top: &fields::Top) -> bool {
     let non_empty = |s: &Scalar| s.as_str().is_some_and(|s| !s.trim().is_empty());
+    // First what is read last: this runs after every field kept, and until `properties.id`
+    // the answer is no.
+    if !non_empty(&top.properties.id) {
+        return false;
+    }
     let Some(category) = top.category.as_str().or(top.category_pascal.as_str()) else {
         return false;
     };
@@ -218,7 +223,6 @@ fn known(top: &fields::Top) -> bool {
     if top.time.is_none()
         || (top.level_pascal.is_null() && top.level.is_null())
         || !(non_empty(&top.tenant_id) || non_empty(&top.tenant_id_pascal))
-        || !non_empty(&props.id)
     {
         return false;
     }
