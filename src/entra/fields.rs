@@ -214,17 +214,6 @@ struct Scan<'a> {
     pos: usize,
 }
 
-/// Bytes that matter while skipping a container: quotes and brackets.
-static STRUCTURE: [bool; 256] = {
-    let mut t = [false; 256];
-    t[b'"' as usize] = true;
-    t[b'{' as usize] = true;
-    t[b'}' as usize] = true;
-    t[b'[' as usize] = true;
-    t[b']' as usize] = true;
-    t
-};
-
 impl<'a> Scan<'a> {
     fn new(text: &'a str) -> Self {
         Scan { text, pos: 0 }
@@ -289,46 +278,8 @@ impl<'a> Scan<'a> {
 
     /// The value at the position, as its text, passed over.
     fn value(&mut self) -> Option<&'a str> {
-        let bytes = self.bytes();
         let start = self.pos;
-        match *bytes.get(start)? {
-            b'"' => return self.string(),
-            b'{' | b'[' => {
-                let mut depth = 0usize;
-                let mut pos = start;
-                loop {
-                    pos += bytes
-                        .get(pos..)?
-                        .iter()
-                        .position(|&b| STRUCTURE[b as usize])?;
-                    match bytes[pos] {
-                        b'"' => {
-                            self.pos = pos;
-                            self.string()?;
-                            pos = self.pos;
-                            continue;
-                        }
-                        b'{' | b'[' => depth += 1,
-                        _ => {
-                            depth -= 1;
-                            if depth == 0 {
-                                self.pos = pos + 1;
-                                break;
-                            }
-                        }
-                    }
-                    pos += 1;
-                }
-            }
-            _ => {
-                let len = bytes[start..]
-                    .iter()
-                    .position(|&b| matches!(b, b',' | b'}' | b']') || crate::json::is_ws(b))
-                    .unwrap_or(bytes.len() - start);
-                (len > 0).then_some(())?;
-                self.pos = start + len;
-            }
-        }
+        self.pos = crate::json::valid_value_end(self.bytes(), start)?;
         self.text.get(start..self.pos)
     }
 

@@ -181,6 +181,59 @@ pub fn valid_string_end(text: &[u8], open: usize) -> Option<usize> {
     }
 }
 
+/// Bytes that matter while skipping a container: quotes and brackets.
+static STRUCTURE: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'{' as usize] = true;
+    t[b'}' as usize] = true;
+    t[b'[' as usize] = true;
+    t[b']' as usize] = true;
+    t
+};
+
+/// The position after the well-formed value at `start`: a string (see [`valid_string_end`]),
+/// an object or array by its brackets, or a scalar up to the next delimiter. Like
+/// [`valid_string_end`], for text already known to be valid JSON (or checked afterwards): only
+/// the brackets are counted, nothing else is checked. `None` if no value starts at `start` or
+/// the text ends inside it.
+pub fn valid_value_end(text: &[u8], start: usize) -> Option<usize> {
+    match *text.get(start)? {
+        b'"' => valid_string_end(text, start),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut pos = start;
+            loop {
+                pos += text
+                    .get(pos..)?
+                    .iter()
+                    .position(|&b| STRUCTURE[b as usize])?;
+                match text[pos] {
+                    b'"' => {
+                        pos = valid_string_end(text, pos)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    _ => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(pos + 1);
+                        }
+                    }
+                }
+                pos += 1;
+            }
+        }
+        _ => {
+            let len = text[start..]
+                .iter()
+                .position(|&b| matches!(b, b',' | b'}' | b']') || is_ws(b))
+                .unwrap_or(text.len() - start);
+            (len > 0).then_some(start + len)
+        }
+    }
+}
+
 /// The position after the string whose opening quote is at `open`: after the first quote that
 /// is not escaped and can end a string (see the module's rules), or the end of the text.
 pub fn string_end(text: &[u8], open: usize) -> usize {

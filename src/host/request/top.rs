@@ -23,7 +23,7 @@ use serde_json::value::RawValue;
 use super::scan::base64_array_at;
 use super::{TRIGGER_NAME, TriggerShape};
 use crate::host::trigger::DataType;
-use crate::json::{skip_ws, valid_string_end as string_end};
+use crate::json::{skip_ws, valid_string_end as string_end, valid_value_end as value_end};
 
 /// The base64 bodies' ranges in the request, and `Metadata`'s values.
 pub(super) type Fast<'a> = (Events, HashMap<Cow<'a, str>, &'a RawValue>);
@@ -156,41 +156,5 @@ fn key(text: &[u8]) -> Option<Cow<'_, str>> {
     match serde_json::from_str::<&str>(text) {
         Ok(s) => Some(Cow::Borrowed(s)),
         Err(_) => serde_json::from_str::<String>(text).ok().map(Cow::Owned),
-    }
-}
-
-/// The position after the value at `start`: a string, an object or array by its brackets, or
-/// a scalar up to the next delimiter. Its contents are checked by the caller.
-fn value_end(text: &[u8], start: usize) -> Option<usize> {
-    match text.get(start)? {
-        b'"' => string_end(text, start),
-        b'{' | b'[' => {
-            let mut stack = Vec::new();
-            let mut pos = start;
-            loop {
-                match *text.get(pos)? {
-                    b'"' => {
-                        pos = string_end(text, pos)?;
-                        continue;
-                    }
-                    open @ (b'{' | b'[') => stack.push(open),
-                    b'}' if stack.pop()? == b'{' => {}
-                    b']' if stack.pop()? == b'[' => {}
-                    b'}' | b']' => return None,
-                    _ => {}
-                }
-                pos += 1;
-                if stack.is_empty() {
-                    return Some(pos);
-                }
-            }
-        }
-        _ => {
-            let len = text[start..]
-                .iter()
-                .position(|b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
-                .unwrap_or(text.len() - start);
-            Some(start + len)
-        }
     }
 }
